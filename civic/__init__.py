@@ -1,0 +1,83 @@
+"""civic: an accessible, multilingual participatory platform for cities."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    from civic import config as settings
+    from civic.core.htmx import add_vary_header
+    from civic.core.security import init_security
+    from civic.core.errorpages import register_error_pages
+    from civic.templating import init_templating
+    from civic.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+
+    instance_path = Path(os.environ.get("CIVIC_INSTANCE_PATH", ROOT / "instance"))
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(settings.from_environment(instance_path))
+    if config:
+        app.config.from_mapping(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    mail.init_app(app)
+    _init_babel(app, babel)
+    _init_login(app, login_manager)
+    init_security(app)
+    init_templating(app)
+    register_error_pages(app)
+    app.after_request(add_vary_header)
+    _register_blueprints(app)
+    _import_models()
+    return app
+
+
+def _init_babel(app: Flask, babel) -> None:
+    from civic.core.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+
+
+def _init_login(app: Flask, login_manager) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from civic.accounts.views import load_user
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = _l("Sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from civic.accounts.admin import bp as admin_bp
+    from civic.accounts.views import bp as accounts_bp
+    from civic.pages.views import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+
+def _import_models() -> None:
+    # Every model module, so Alembic and create_all see the whole schema.
+    import civic.accounts.models  # noqa: F401
+    import civic.city.models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Residents' and staff accounts: registration, sign-in, password reset, profile, roles."""

@@ -1,0 +1,1 @@
+"""The city itself: its name and districts."""

@@ -1,0 +1,102 @@
+"""Settings read from the environment.
+
+Nothing here is a secret: SECRET_KEY comes from the environment or is generated once into the
+instance folder, so every app server that shares the folder (or the variable) signs alike.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+LANGUAGES = ("en", "ar", "es", "fr", "ru", "zh")
+RTL_LANGUAGES = frozenset({"ar"})
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs hosting providers hand out and use psycopg 3 for PostgreSQL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path: Path, environ: Mapping[str, str]) -> str:
+    if environ.get("SECRET_KEY"):
+        return environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two servers starting together must not each write a different key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict:
+    env = os.environ if environ is None else environ
+    production = env.get("CIVIC_ENV", "development") == "production"
+    redis_url = env.get("REDIS_URL") or None
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'civic.db'}"
+    return {
+        "CIVIC_ENV": "production" if production else "development",
+        "SECRET_KEY": secret_key(instance_path, env),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), True),
+        # Languages
+        "LANGUAGES": LANGUAGES,
+        "BABEL_DEFAULT_LOCALE": env.get("CIVIC_DEFAULT_LOCALE", "en"),
+        "BABEL_DEFAULT_TIMEZONE": env.get("CIVIC_TIMEZONE", "UTC"),
+        # Cookies: Secure whenever the site is served over HTTPS in production.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "FORCE_HTTPS": _flag(env.get("CIVIC_FORCE_HTTPS"), production),
+        "PROXY_FIX": int(env.get("CIVIC_PROXIES", "0")),
+        # A form left open for hours must still submit: the token lives as long as the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Mail: console in development, SMTP in production.
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "console"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "civic <no-reply@localhost>"),
+        "PASSWORD_RESET_MAX_AGE": int(env.get("CIVIC_PASSWORD_RESET_MAX_AGE", "3600")),
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+
+
+def for_tests(database_url: str) -> dict:
+    """Overrides used by the test suite on top of the environment defaults."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "MAIL_BACKEND": "locmem",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every area uses: database base, sanitizer, i18n, htmx rendering, headers."""

@@ -1,0 +1,62 @@
+"""The demo city, so a newcomer always sees a living city. Later areas add to `load_demo`."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from civic.accounts import passwords
+from civic.accounts.models import Role, User
+from civic.city.models import City, District
+from civic.core.db import utcnow
+from civic.extensions import db
+
+CITY_NAMES = {"en": "Riverford", "ar": "ريفرفورد", "es": "Riverford", "fr": "Riverford",
+              "ru": "Риверфорд", "zh": "里弗福德"}
+
+DISTRICTS = [
+    ("old-town", {"en": "Old Town", "ar": "البلدة القديمة", "es": "Casco Antiguo", "fr": "Vieille Ville",
+                  "ru": "Старый город", "zh": "老城区"}),
+    ("riverside", {"en": "Riverside", "ar": "ضفة النهر", "es": "La Ribera", "fr": "Les Berges",
+                   "ru": "Набережная", "zh": "河滨区"}),
+    ("north-hills", {"en": "North Hills", "ar": "التلال الشمالية", "es": "Colinas del Norte",
+                     "fr": "Collines du Nord", "ru": "Северные холмы", "zh": "北山区"}),
+    ("eastgate", {"en": "Eastgate", "ar": "البوابة الشرقية", "es": "Puerta Este", "fr": "Porte de l’Est",
+                  "ru": "Восточные ворота", "zh": "东门区"}),
+    ("harbour", {"en": "Harbour", "ar": "الميناء", "es": "El Puerto", "fr": "Le Port", "ru": "Гавань",
+                 "zh": "港湾区"}),
+]
+
+ACCOUNTS = [
+    (Role.RESIDENT, "resident@example.org", "Amina Haddad", "riverside"),
+    (Role.MODERATOR, "moderator@example.org", "Luis Ortega", "old-town"),
+    (Role.STAFF, "staff@example.org", "Mei Chen", "harbour"),
+    (Role.ADMIN, "admin@example.org", "Olga Petrova", None),
+]
+
+
+def load_demo(password: str) -> list[tuple[str, str]]:
+    """Create (or refresh) the demo city; returns (role, e-mail) of each demo account."""
+    now = utcnow()
+    city = db.session.scalars(sa.select(City).limit(1)).first() or City()
+    city.names, city.original_language = CITY_NAMES, "en"
+    db.session.add(city)
+
+    districts = {d.slug: d for d in db.session.scalars(sa.select(District))}
+    for position, (slug, names) in enumerate(DISTRICTS):
+        district = districts.get(slug) or District(slug=slug)
+        district.names, district.original_language, district.position = names, "en", position
+        districts[slug] = district
+        db.session.add(district)
+
+    password_hash = passwords.hash_password(password)
+    for role, email, name, district_slug in ACCOUNTS:
+        user = db.session.scalars(sa.select(User).where(User.email == email)).first()
+        if user is None:
+            user = User(email=email, created_at=now)
+            db.session.add(user)
+        user.display_name, user.role = name, role.value
+        user.password_hash = password_hash
+        user.district = districts[district_slug] if district_slug else None
+        user.show_name_publicly = role is not Role.RESIDENT
+    db.session.flush()
+    return [(role.value, email) for role, email, _name, _district in ACCOUNTS]
