@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from civic.accounts import services
-from civic.accounts.forms import RoleForm, role_choices
+from civic.accounts.forms import ROLE_LABELS, RoleForm, role_choices
 from civic.accounts.models import Role, User
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.htmx import render
@@ -49,6 +49,6 @@ def change_role(user_id: int):
         flash(str(error.message), "error")
     else:
         db.session.commit()
-        flash(_("%(name)s is now: %(role)s.", name=user.display_name, role=dict(role_choices())[user.role]),
+        flash(_("%(name)s is now: %(role)s.", name=user.display_name, role=ROLE_LABELS[user.role]),
               "success")
     return redirect(url_for("admin.users", q=request.args.get("q") or None))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from civic.accounts import passwords
@@ -24,9 +24,14 @@ def _password_rules(form, field):
         raise ValidationError(str(error.message)) from error
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _email_field():
     return EmailField(
         _l("E-mail address"),
+        filters=[_strip],
         validators=[DataRequired(message=_l("Enter your e-mail address.")),
                     Email(message=_l("Enter an e-mail address like name@example.org."), check_deliverability=False),
                     Length(max=254)],
@@ -85,8 +90,8 @@ class ProfileForm(FlaskForm):
     district = SelectField(_l("District"), coerce=str, validate_choice=False)
     show_name_publicly = RadioField(
         _l("By default, show my contributions"),
-        choices=[("yes", _l("with my display name")),
-                 ("no", _l("as “a resident of my district”, without my name"))],
+        choices=[SelectChoice("yes", _l("with my display name")),
+                 SelectChoice("no", _l("as “a resident of my district”, without my name"))],
         validators=[InputRequired(message=_l("Choose how your contributions are shown."))],
     )
 
@@ -116,8 +121,8 @@ ROLE_LABELS = {
 }
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(value, str(ROLE_LABELS[value])) for value in ROLE_VALUES]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(value, str(ROLE_LABELS[value])) for value in ROLE_VALUES]
 
 
 class RoleForm(FlaskForm):

@@ -5,6 +5,7 @@ import json
 from flask import Blueprint, Response, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
 
 from civic.accounts import forms, services
 from civic.city.services import list_districts
@@ -19,8 +20,11 @@ from civic.extensions import db, limiter
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
-def _district_choices(empty_label: str) -> list[tuple[str, str]]:
-    return [("", empty_label)] + [(str(d.id), d.name.text) for d in list_districts()]
+def _district_choices(empty_label: str) -> list[SelectChoice]:
+    return [SelectChoice("", empty_label)] + [
+        SelectChoice(str(d.id), d.name.text, render_kw={"lang": d.name.lang} if d.name.is_fallback else {})
+        for d in list_districts()
+    ]
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -126,7 +130,9 @@ def profile():
         "district": str(user.district_id or ""),
         "show_name_publicly": "yes" if user.show_name_publicly else "no",
     })
-    form.language.choices = [("", _("Use my browser's language"))] + list(LANGUAGE_NAMES.items())
+    form.language.choices = [SelectChoice("", _("Use my browser's language"))] + [
+        SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()
+    ]
     form.district.choices = _district_choices(_("Not set"))
     if form.validate_on_submit():
         language = form.language.data if form.language.data in LANGUAGE_NAMES else None

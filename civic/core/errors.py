@@ -5,7 +5,8 @@ from __future__ import annotations
 
 class DomainError(Exception):
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        # Keep the lazy string lazy: it is rendered later, in the reader's language.
+        super().__init__(message)
         self.message = message
         self.field = field
 
