@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from markupsafe import Markup
 from flask_babel import format_date, format_datetime, format_decimal
 
 from civic.city.services import current_city
@@ -10,8 +11,14 @@ from civic.core.i18n import LANGUAGE_NAMES, current_language, text_direction
 from civic.core.sanitize import rich_text_filter
 
 
+def isolate(value) -> Markup:
+    """Wrap text people typed (names in any script) so it cannot reorder the sentence around it."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["rich_text"] = rich_text_filter
+    app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["number"] = format_decimal

@@ -35,7 +35,8 @@ def _email_field():
         validators=[DataRequired(message=_l("Enter your e-mail address.")),
                     Email(message=_l("Enter an e-mail address like name@example.org."), check_deliverability=False),
                     Length(max=254)],
-        render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"},
+        # Addresses read left to right, also on right-to-left pages.
+        render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none", "dir": "ltr"},
     )
 
 
@@ -45,7 +46,7 @@ def _display_name_field():
         description=_l("Shown next to what you write, unless you choose to stay anonymous."),
         validators=[DataRequired(message=_l("Enter the name others will see.")),
                     Length(max=80, message=_l("Use at most %(max)d characters.", max=80))],
-        render_kw={"autocomplete": "nickname"},
+        render_kw={"autocomplete": "nickname", "dir": "auto"},
     )
 
 

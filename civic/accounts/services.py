@@ -171,6 +171,10 @@ def update_profile(user: User, *, display_name: str, language: str | None, distr
     user.show_name_publicly = show_name_publicly
 
 
+def set_preferred_language(user: User, language: str) -> None:
+    user.locale = language
+
+
 def set_role(actor: User, user: User, role: Role) -> None:
     if not actor.is_admin:
         raise NotAllowed(_l("Only administrators can change roles."))

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 
+from civic.accounts.services import set_preferred_language
 from civic.city.services import list_districts
 from civic.core.forms import safe_next
 from civic.core.htmx import render
@@ -35,7 +36,7 @@ def set_language():
     if language in LANGUAGE_NAMES:
         session[SESSION_KEY] = language
         if current_user.is_authenticated:
-            current_user.locale = language
+            set_preferred_language(current_user, language)
             db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("pages.home")), code=303)
 

@@ -73,3 +73,9 @@ def test_filter_returns_markup_only_for_clean_html():
 
 def test_plain_text_drops_all_tags_and_does_not_double_escape():
     assert to_plain_text("<b>Fish &amp; chips</b><script>x</script>") == "Fish & chips" + "x"
+
+
+def test_names_are_isolated_and_escaped_in_sentences(client, db, login_as):
+    login_as(display_name="<script>alert(1)</script>مريم")
+    page = client.get("/").get_data(as_text=True)
+    assert "<bdi>&lt;script&gt;alert(1)&lt;/script&gt;مريم</bdi>" in page
