@@ -81,3 +81,5 @@ def _import_models() -> None:
     # Every model module, so Alembic and create_all see the whole schema.
     import civic.accounts.models  # noqa: F401
     import civic.city.models  # noqa: F401
+    import civic.comments.models  # noqa: F401
+    import civic.plans.models  # noqa: F401
