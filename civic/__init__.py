@@ -70,11 +70,19 @@ def _init_login(app: Flask, login_manager) -> None:
 def _register_blueprints(app: Flask) -> None:
     from civic.accounts.admin import bp as admin_bp
     from civic.accounts.views import bp as accounts_bp
+    from civic.comments.views import bp as comments_bp
     from civic.pages.views import bp as pages_bp
+    from civic.plans.api import bp as plans_api_bp
+    from civic.plans.authoring import bp as plan_authoring_bp
+    from civic.plans.views import bp as plans_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(comments_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(plan_authoring_bp)
+    app.register_blueprint(plans_api_bp)
 
 
 def _import_models() -> None:

@@ -9,6 +9,7 @@ from civic.accounts.models import Role, User
 from civic.city.models import City, District
 from civic.core.db import utcnow
 from civic.extensions import db
+from civic.plans.demo import load_plan_demo
 
 CITY_NAMES = {"en": "Riverford", "ar": "ريفرفورد", "es": "Riverford", "fr": "Riverford",
               "ru": "Риверфорд", "zh": "里弗福德"}
@@ -33,6 +34,13 @@ ACCOUNTS = [
     (Role.ADMIN, "admin@example.org", "Olga Petrova", None),
 ]
 
+# Neighbours who take part in the demo consultation: (key, e-mail, name, district, name shown publicly)
+NEIGHBOURS = [
+    ("yusuf", "yusuf@example.org", "Yusuf Demir", "old-town", True),
+    ("marie", "marie@example.org", "Marie Laurent", "harbour", False),
+    ("chen", "chen@example.org", "Chen Jing", "north-hills", True),
+]
+
 
 def load_demo(password: str) -> list[tuple[str, str]]:
     """Create (or refresh) the demo city; returns (role, e-mail) of each demo account."""
@@ -49,7 +57,10 @@ def load_demo(password: str) -> list[tuple[str, str]]:
         db.session.add(district)
 
     password_hash = passwords.hash_password(password)
-    for role, email, name, district_slug in ACCOUNTS:
+    people = {}
+    accounts = [(role, email, name, district, role is not Role.RESIDENT) for role, email, name, district in ACCOUNTS]
+    accounts += [(Role.RESIDENT, email, name, district, public) for _key, email, name, district, public in NEIGHBOURS]
+    for role, email, name, district_slug, public in accounts:
         user = db.session.scalars(sa.select(User).where(User.email == email)).first()
         if user is None:
             user = User(email=email, created_at=now)
@@ -57,6 +68,9 @@ def load_demo(password: str) -> list[tuple[str, str]]:
         user.display_name, user.role = name, role.value
         user.password_hash = password_hash
         user.district = districts[district_slug] if district_slug else None
-        user.show_name_publicly = role is not Role.RESIDENT
+        user.show_name_publicly = public
+        people[email.split("@")[0]] = user
     db.session.flush()
-    return [(role.value, email) for role, email, _name, _district in ACCOUNTS]
+    people["amina"], people["mei"] = people["resident"], people["staff"]
+    load_plan_demo(people, now)
+    return [(role.value, email) for role, email, *_rest in accounts]

@@ -123,7 +123,7 @@ class GoalRevision(db.Model):
     goal_id: Mapped[int] = mapped_column(sa.ForeignKey("goal.id", ondelete="CASCADE"), index=True)
     version: Mapped[int]
     statements: Mapped[Texts] = mapped_column(sa.JSON, default=dict)
-    notes: Mapped[Texts | None] = mapped_column(sa.JSON)  # how the comments were used
+    notes: Mapped[Texts | None] = mapped_column(sa.JSON(none_as_null=True))  # how the comments were used
     thread_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_thread.id"))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -35,4 +35,18 @@
       if (main) { main.focus({ preventScroll: false }); }
     }
   });
+  // A partial swap (a comment thread re-rendered after posting): focus the new comment or the
+  // problem, and repeat the status message so screen readers announce the freshly inserted region.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = event.target;
+    if (event.detail.boosted || !root || !root.querySelectorAll) { return; }
+    var target = root.querySelector("[data-focus-on-load]");
+    if (target) { target.removeAttribute("data-focus-on-load"); target.focus(); }
+    root.querySelectorAll("[role=status]").forEach(function (region) {
+      var html = region.innerHTML;
+      if (!region.textContent.trim()) { return; }
+      region.innerHTML = "";
+      window.setTimeout(function () { region.innerHTML = html; }, 150);
+    });
+  });
 })();

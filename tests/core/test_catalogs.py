@@ -50,3 +50,24 @@ def test_placeholders_match(language):
     catalog = _catalog(language)
     errors = [(str(message.id), str(error)) for message, errors in catalog.check() for error in errors]
     assert not errors, errors
+
+
+def test_every_template_with_strings_is_extracted():
+    """Babel silently skips a template it cannot parse; a skipped template is never translated."""
+    from babel.messages.extract import extract_from_file
+    from babel.messages.frontend import parse_mapping_cfg
+
+    from civic import ROOT
+
+    with (ROOT / "babel.cfg").open() as handle:
+        _methods, options = parse_mapping_cfg(handle)
+    skipped = []
+    for path in sorted((ROOT / "templates").rglob("*")):
+        if path.suffix not in {".html", ".txt"} or "_(" not in path.read_text():
+            continue
+        pattern = f"templates/**{path.suffix}"
+        found = list(extract_from_file("jinja2", str(path), keywords={"_": None, "ngettext": (1, 2)},
+                                       options=options.get(pattern, {})))
+        if not found:
+            skipped.append(str(path.relative_to(ROOT)))
+    assert not skipped, f"Babel extracts nothing from {skipped}: check babel.cfg extensions"

@@ -1,0 +1,269 @@
+"""Comment rules: who may post, edit, delete and report, and when. Views pass `actor` and `now`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from civic.accounts.models import User
+from civic.comments.models import REPORT_REASONS, STANCES, Comment, CommentReport, CommentThread
+from civic.comments.policy import ThreadRules, rules_for
+from civic.core.errors import DomainError, NotAllowed
+from civic.core.sanitize import clean_rich_text, to_plain_text
+from civic.extensions import db
+
+BODY_MAX_LENGTH = 5000
+DETAILS_MAX_LENGTH = 2000
+EDIT_WINDOW = timedelta(minutes=15)
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+@dataclass
+class CommentView:
+    """One comment as a given viewer sees it, with what that viewer may do to it now."""
+
+    comment: Comment
+    replies: list[CommentView] = field(default_factory=list)
+    can_reply: bool = False
+    can_edit: bool = False
+    can_delete: bool = False
+    can_report: bool = False
+
+    @property
+    def id(self) -> int:
+        return self.comment.id
+
+    @property
+    def deleted(self) -> bool:
+        return self.comment.deleted_at is not None
+
+
+@dataclass
+class ThreadView:
+    thread: CommentThread
+    rules: ThreadRules
+    comments: list[CommentView]  # top-level, oldest first; each with .replies, oldest first
+    counts: dict[str, int]  # stance -> non-deleted top-level comments
+    total: int  # non-deleted comments, replies included
+
+
+def create_thread(kind: str) -> CommentThread:
+    thread = CommentThread(kind=kind)
+    db.session.add(thread)
+    db.session.flush()
+    return thread
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.deleted_at is None
+
+
+def _is_author(user: User | None, comment: Comment) -> bool:
+    return _signed_in(user) and comment.author_id == user.id
+
+
+def within_edit_window(comment: Comment, now: datetime) -> bool:
+    return now - comment.created_at <= EDIT_WINDOW
+
+
+def _view(comment: Comment, viewer: User | None, rules: ThreadRules, now: datetime) -> CommentView:
+    signed_in = _signed_in(viewer)
+    alive = comment.deleted_at is None
+    own = _is_author(viewer, comment)
+    return CommentView(
+        comment=comment,
+        can_reply=signed_in and alive and rules.open,
+        can_edit=own and alive and rules.open and within_edit_window(comment, now),
+        can_delete=own and alive,
+        can_report=signed_in and alive and not own,
+    )
+
+
+def thread_views(threads: list[CommentThread], viewer: User | None, now: datetime) -> dict[int, ThreadView]:
+    """Everything needed to show these threads, with one query for all their comments."""
+    views = {
+        thread.id: ThreadView(thread=thread, rules=rules_for(thread, now), comments=[],
+                              counts=dict.fromkeys(STANCES, 0), total=0)
+        for thread in threads
+    }
+    if not views:
+        return views
+    comments = db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.thread_id.in_(views))
+        .options(joinedload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    top: dict[int, CommentView] = {}
+    for comment in comments:
+        view = views[comment.thread_id]
+        item = _view(comment, viewer, view.rules, now)
+        alive = comment.deleted_at is None
+        view.total += alive
+        if comment.parent_id is None:
+            top[comment.id] = item
+            view.comments.append(item)
+            if alive and comment.stance in view.counts:
+                view.counts[comment.stance] += 1
+        elif comment.parent_id in top:
+            top[comment.parent_id].replies.append(item)
+    return views
+
+
+def thread_view(thread: CommentThread, viewer: User | None, now: datetime) -> ThreadView:
+    return thread_views([thread], viewer, now)[thread.id]
+
+
+def stance_counts(thread_ids: list[int]) -> dict[str, int]:
+    """For pages that only show counts: stances of non-deleted top-level comments, summed."""
+    counts = dict.fromkeys(STANCES, 0)
+    if not thread_ids:
+        return counts
+    rows = db.session.execute(
+        sa.select(Comment.stance, sa.func.count())
+        .where(Comment.thread_id.in_(thread_ids), Comment.parent_id.is_(None),
+               Comment.deleted_at.is_(None), Comment.stance.is_not(None))
+        .group_by(Comment.stance)
+    )
+    for stance, number in rows:
+        counts[stance] = number
+    return counts
+
+
+# Body text -------------------------------------------------------------------------------------
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n+")
+
+
+def body_to_html(text: str) -> str:
+    """Plain text as residents type it -> paragraphs and line breaks, escaped, then sanitized."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    paragraphs = [p.strip() for p in _BLANK_LINE.split(text) if p.strip()]
+    html = "".join(f"<p>{'<br>'.join(str(escape(line)) for line in p.split(chr(10)))}</p>" for p in paragraphs)
+    return clean_rich_text(html)
+
+
+def body_to_text(html: str) -> str:
+    """The stored body back as the plain text its author typed (for the edit form)."""
+    html = re.sub(r"</p>\s*<p>", "\n\n", html)
+    html = re.sub(r"<br\s*/?>", "\n", html)
+    return to_plain_text(html)
+
+
+def _checked_body(body: str | None) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_l("Write your comment."), "body")
+    if len(body) > BODY_MAX_LENGTH:
+        raise DomainError(_l("Use at most %(max)d characters.", max=BODY_MAX_LENGTH), "body")
+    return body_to_html(body)
+
+
+# Writing ---------------------------------------------------------------------------------------
+
+def _require_signed_in(actor: User | None) -> User:
+    if not _signed_in(actor):
+        raise NotAllowed(_l("Sign in to comment."))
+    return actor
+
+
+def _parent(thread: CommentThread, parent_id: int | None) -> Comment | None:
+    if parent_id is None:
+        return None
+    parent = db.session.get(Comment, parent_id)
+    if parent is None or parent.thread_id != thread.id:
+        raise DomainError(_l("The comment you are replying to is not part of this discussion."))
+    if parent.deleted_at is not None:
+        raise DomainError(_l("The comment you are replying to has been deleted."))
+    # Replies are one level deep: an answer to a reply joins the conversation under its top comment.
+    if parent.parent_id is not None:
+        parent = parent.parent
+    return parent
+
+
+def post_comment(actor: User | None, thread: CommentThread, *, body: str, stance: str | None,
+                 parent_id: int | None, now: datetime) -> Comment:
+    actor = _require_signed_in(actor)
+    rules = rules_for(thread, now)
+    if not rules.open:
+        raise DomainError(rules.closed_message or _l("This discussion is closed."))
+    parent = _parent(thread, parent_id)
+    html = _checked_body(body)
+    if parent is not None or not rules.stance:
+        stance = None  # only top-level comments carry a stance, and only where one is asked
+    elif stance not in STANCES:
+        raise DomainError(_l("Choose whether you are for, against or neutral."), "stance")
+    comment = Comment(thread=thread, parent=parent, author=actor, body=html, stance=stance, created_at=now)
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def check_can_edit(actor: User | None, comment: Comment, now: datetime) -> None:
+    if not _is_author(actor, comment):
+        raise NotAllowed(_l("Only the author can change a comment."))
+    if comment.deleted_at is not None:
+        raise DomainError(_l("This comment has been deleted."))
+    if not within_edit_window(comment, now):
+        raise DomainError(_l("Comments can only be changed in the first %(minutes)d minutes after posting.",
+                             minutes=EDIT_WINDOW.seconds // 60))
+    rules = rules_for(comment.thread, now)
+    if not rules.open:
+        raise DomainError(rules.closed_message or _l("This discussion is closed."))
+
+
+def edit_comment(actor: User | None, comment: Comment, *, body: str, now: datetime) -> None:
+    check_can_edit(actor, comment, now)
+    comment.body = _checked_body(body)
+    comment.edited_at = now
+
+
+def check_can_delete(actor: User | None, comment: Comment) -> None:
+    if not _is_author(actor, comment):
+        raise NotAllowed(_l("Only the author can delete a comment."))
+    if comment.deleted_at is not None:
+        raise DomainError(_l("This comment has been deleted."))
+
+
+def delete_comment(actor: User | None, comment: Comment, now: datetime) -> None:
+    """Soft delete: the comment leaves a placeholder and its replies stay."""
+    check_can_delete(actor, comment)
+    comment.deleted_at = now
+
+
+def check_can_report(actor: User | None, comment: Comment) -> None:
+    if not _signed_in(actor):
+        raise NotAllowed(_l("Sign in to report a comment."))
+    if comment.author_id == actor.id:
+        raise NotAllowed(_l("You cannot report your own comment."))
+    if comment.deleted_at is not None:
+        raise DomainError(_l("This comment has been deleted."))
+
+
+def report_comment(actor: User | None, comment: Comment, *, reason: str, details: str,
+                   now: datetime) -> CommentReport:
+    check_can_report(actor, comment)
+    if reason not in REPORT_REASONS:
+        raise DomainError(_l("Choose a reason from the list."), "reason")
+    details = (details or "").strip()
+    if len(details) > DETAILS_MAX_LENGTH:
+        raise DomainError(_l("Use at most %(max)d characters.", max=DETAILS_MAX_LENGTH), "details")
+    report = CommentReport(comment_id=comment.id, reporter_id=actor.id, reason=reason, details=details,
+                           created_at=now)
+    try:
+        # The unique constraint decides, so a double click cannot file two reports; the savepoint
+        # keeps the rest of the transaction usable when it says no.
+        with db.session.begin_nested():
+            db.session.add(report)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise DomainError(_l("You have already reported this comment. Thank you: a moderator will look at it.")) from exc
+    return report
