@@ -6,6 +6,8 @@ from flask_login import current_user
 
 from civic.accounts.services import set_preferred_language
 from civic.city.services import list_districts
+from civic.core.db import utcnow
+from civic.plans.queries import list_plans
 from civic.core.forms import safe_next
 from civic.core.htmx import render
 from civic.core.i18n import LANGUAGE_NAMES, SESSION_KEY
@@ -16,7 +18,7 @@ bp = Blueprint("pages", __name__)
 
 @bp.route("/")
 def home():
-    return render("pages/home.html", districts=list_districts())
+    return render("pages/home.html", districts=list_districts(), plans=list_plans(), now=utcnow())
 
 
 @bp.route("/accessibility")
