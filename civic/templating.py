@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, request
 from markupsafe import Markup
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_decimal
 
 from civic.city.services import current_city
-from civic.core.i18n import LANGUAGE_NAMES, current_language, text_direction
+from civic.core.i18n import LANGUAGE_NAMES, current_language, format_list, format_when, text_direction
 from civic.core.sanitize import rich_text_filter
 
 
@@ -20,7 +20,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["rich_text"] = rich_text_filter
     app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.filters["date"] = format_date
-    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["datetime"] = format_when
+    app.jinja_env.filters["series"] = format_list
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

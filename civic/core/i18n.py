@@ -79,3 +79,22 @@ def localized(texts: Mapping[str, str] | None, original: str) -> LocalizedText:
         if text:
             return LocalizedText(text, lang)
     return LocalizedText("", original)
+
+
+def format_when(value) -> str:
+    """A moment as people read it: medium date and short time, joined the locale's way (no seconds),
+    in the city's time zone."""
+    from babel import dates
+    from flask_babel import format_date, format_time, get_locale, get_timezone
+
+    local = value.astimezone(get_timezone())
+    pattern = dates.get_datetime_format("medium", locale=get_locale())
+    return pattern.replace("{1}", format_date(local, "medium")).replace("{0}", format_time(local, "short"))
+
+
+def format_list(items) -> str:
+    """Join items with the locale's own separators (", " in English, "、" in Chinese, "، " in Arabic)."""
+    from babel.lists import format_list as babel_format_list
+    from flask_babel import get_locale
+
+    return babel_format_list([str(item) for item in items], locale=get_locale())

@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from civic.accounts.models import User
 from civic.comments.models import Comment, CommentThread
 from civic.comments.policy import ThreadRules, register_policy
 from civic.core.errors import DomainError, NotAllowed
+from civic.core.i18n import format_when
 from civic.extensions import db
 from civic.plans.models import (COMPLETE_POSITION, GOAL_THREAD_KIND, MAX_TARGETS, Action, ActionCheckIn, Goal,
                                 GoalRevision, GoalTarget, Plan)
@@ -246,9 +246,9 @@ def goal_thread_rules(thread: CommentThread, now: datetime) -> ThreadRules:
     if plan.consultation_open(now):
         return ThreadRules(open=True, stance=True, return_url=url)
     if plan.consultation_over(now):
-        message = _l("The consultation closed on %(date)s.", date=format_datetime(plan.consultation_closes_at))
+        message = _l("The consultation closed on %(date)s.", date=format_when(plan.consultation_closes_at))
     elif plan.consultation_opens_at:
-        message = _l("Comments open on %(date)s.", date=format_datetime(plan.consultation_opens_at))
+        message = _l("Comments open on %(date)s.", date=format_when(plan.consultation_opens_at))
     else:
         message = _l("This goal is not open for comments.")
     return ThreadRules(open=False, stance=True, return_url=url, closed_message=str(message))

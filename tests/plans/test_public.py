@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import format_currency, format_percent
 from markupsafe import escape
 
@@ -113,3 +114,14 @@ def test_plan_list(client, db, make_plan):
     page = client.get("/plans/").get_data(as_text=True)
     assert "Riverford Action Plan" in page and "Comments are open until" in page
     assert "Write a new plan" not in page
+
+
+def test_check_in_dates_are_joined_the_readers_way(client, db, make_plan, make_user):
+    plan = make_plan(goals=1, actions=0)
+    services.save_action(make_user("staff"), plan.goals[0], None, __import__("tests.plans.conftest", fromlist=["x"])
+                         .action_data("1.1", check_ins=[date(2026, 3, 31), date(2026, 9, 30)]), language="en", now=utcnow())
+    db.session.commit()
+    for language in ("en", "zh", "ar"):
+        page = client.get(f"/plans/{plan.id}/goals/1", headers={"Accept-Language": language}).get_data(as_text=True)
+        days = [format_date(d, locale=language) for d in (date(2026, 3, 31), date(2026, 9, 30))]
+        assert escape(format_list(days, locale=language)) in page, language
