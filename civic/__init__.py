@@ -90,4 +90,8 @@ def _import_models() -> None:
     import civic.accounts.models  # noqa: F401
     import civic.city.models  # noqa: F401
     import civic.comments.models  # noqa: F401
+    import civic.follows.models  # noqa: F401
+    import civic.moderation.models  # noqa: F401
     import civic.plans.models  # noqa: F401
+    import civic.processes.models  # noqa: F401
+    import civic.proposals.models  # noqa: F401

@@ -27,6 +27,10 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    from civic.moderation.labels import channel_label, hidden_notice, reason_label
+
+    app.jinja_env.globals.update(hidden_notice=hidden_notice, reason_label=reason_label, channel_label=channel_label)
+
     @app.context_processor
     def page_context():
         language = current_language()

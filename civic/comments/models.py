@@ -11,6 +11,7 @@ from civic.extensions import db
 
 STANCES = ("for", "against", "neutral")
 REPORT_REASONS = ("spam", "personal_attack", "hate_speech", "private_information", "off_topic", "other")
+CHANNELS = ("online", "phone", "in_person")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -34,6 +35,8 @@ class Comment(db.Model):
         # Replies answer a comment; only top-level comments take a stance.
         sa.CheckConstraint("parent_id IS NULL OR stance IS NULL", name="reply_without_stance"),
         sa.Index("ix_comment_thread_created", "thread_id", "created_at"),
+        sa.CheckConstraint(f"hidden_reason IS NULL OR {_in('hidden_reason', REPORT_REASONS)}", name="hidden_reason_known"),
+        sa.CheckConstraint(f"{_in('channel', CHANNELS)}", name="channel_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,9 +48,17 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moderation: hidden with a public reason (one of REPORT_REASONS), or waiting for approval
+    # where the owner's rules ask for pre-moderation.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(30))
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Received by phone or in person and typed in by staff on the resident's behalf.
+    channel: Mapped[str] = mapped_column(sa.String(12), default="online", server_default="online")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
 
     thread: Mapped[CommentThread] = relationship()
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
 
 
@@ -64,5 +75,10 @@ class CommentReport(db.Model):
     comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id", ondelete="CASCADE"), index=True)
     reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     reason: Mapped[str] = mapped_column(sa.String(30))
+
+    comment: Mapped[Comment] = relationship()
     details: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a moderator acts on the item (hide, restore or dismiss); the queue shows open reports.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))

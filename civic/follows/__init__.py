@@ -1,0 +1,1 @@
+"""Following: a person keeps an eye on a process, proposal, goal or outcome."""

@@ -1,0 +1,1 @@
+"""Proposals: residents propose, neighbours support and discuss."""
