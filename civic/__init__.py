@@ -71,18 +71,32 @@ def _register_blueprints(app: Flask) -> None:
     from civic.accounts.admin import bp as admin_bp
     from civic.accounts.views import bp as accounts_bp
     from civic.comments.views import bp as comments_bp
+    from civic.moderation.views import bp as moderation_bp
     from civic.pages.views import bp as pages_bp
     from civic.plans.api import bp as plans_api_bp
     from civic.plans.authoring import bp as plan_authoring_bp
     from civic.plans.views import bp as plans_bp
+    from civic.processes.staff import bp as process_staff_bp
+    from civic.processes.views import bp as processes_bp
+    from civic.proposals.api import bp as proposals_api_bp
+    from civic.proposals.authoring import bp as proposal_authoring_bp
+    from civic.proposals.staff import bp as proposal_staff_bp
+    from civic.proposals.views import bp as proposals_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(plan_authoring_bp)
     app.register_blueprint(plans_api_bp)
+    app.register_blueprint(processes_bp)
+    app.register_blueprint(process_staff_bp)
+    app.register_blueprint(proposals_bp)
+    app.register_blueprint(proposal_authoring_bp)
+    app.register_blueprint(proposal_staff_bp)
+    app.register_blueprint(proposals_api_bp)
 
 
 def _import_models() -> None:

@@ -9,7 +9,9 @@ from civic.accounts.models import Role, User
 from civic.city.models import City, District
 from civic.core.db import utcnow
 from civic.extensions import db
+from civic.moderation.demo import load_moderation_demo
 from civic.plans.demo import load_plan_demo
+from civic.proposals.demo import load_proposal_demo
 
 CITY_NAMES = {"en": "Riverford", "ar": "ريفرفورد", "es": "Riverford", "fr": "Riverford",
               "ru": "Риверфорд", "zh": "里弗福德"}
@@ -73,4 +75,7 @@ def load_demo(password: str) -> list[tuple[str, str]]:
     db.session.flush()
     people["amina"], people["mei"] = people["resident"], people["staff"]
     load_plan_demo(people, now)
+    load_proposal_demo(people, now)
+    # Last: it reports on the demo's comments and proposals. It does nothing once the log has entries.
+    load_moderation_demo(people, now)
     return [(role.value, email) for role, email, *_rest in accounts]

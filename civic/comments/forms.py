@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.fields.core import Label
 
 from civic.comments.services import BODY_MAX_LENGTH, DETAILS_MAX_LENGTH
@@ -23,6 +23,14 @@ REASON_LABELS = {
 }
 
 
+# Same words as civic.moderation.labels.channel_label, so they are translated once.
+CHANNEL_LABELS = {
+    "online": _l("online"),
+    "phone": _l("received by phone"),
+    "in_person": _l("received in person"),
+}
+
+
 def _body_field(label):
     # The rules (required, length) live in the service, which puts its message on this field.
     return TextAreaField(
@@ -40,12 +48,21 @@ class CommentForm(FlaskForm):
         validate_choice=False,
     )
     parent_id = HiddenField()
+    # Shown to staff only, on the new-comment form: a comment a resident gave by phone or in person.
+    channel = SelectField(
+        _l("How did this comment reach us?"),
+        description=_l("Staff only. For a comment a resident gave by phone or in person, it is shown as "
+                       "from “A resident”, not under your name."),
+        choices=[SelectChoice(value, label) for value, label in CHANNEL_LABELS.items()],
+        default="online",
+        validate_choice=False,
+    )
 
     def give_ids(self, prefix: str) -> CommentForm:
         """Several comment forms share a page: give each its own element ids."""
         if self.parent_id.data:
             self.body.label.text = _l("Your reply")
-        for name in ("body", "stance"):
+        for name in ("body", "stance", "channel"):
             field = getattr(self, name)
             field.id = f"{prefix}-{name}"
             field.label = Label(False if name == "stance" else field.id, field.label.text)

@@ -17,6 +17,7 @@ class ThreadRules:
     closed_message: str = ""  # shown instead of the form when not open (translated)
     stance: bool = False  # top-level comments carry a stance (for / against / neutral)
     return_url: str = "/"  # the page that shows this thread (comment anchors are added to it)
+    premoderated: bool = False  # new comments wait for a moderator before others see them
 
 
 # kind -> function(thread, now) -> ThreadRules

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from civic.accounts.models import User
-from civic.comments.models import REPORT_REASONS, STANCES, Comment, CommentReport, CommentThread
+from civic.comments.models import CHANNELS, REPORT_REASONS, STANCES, Comment, CommentReport, CommentThread
 from civic.comments.policy import ThreadRules, rules_for
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.sanitize import clean_rich_text, to_plain_text
@@ -22,6 +22,7 @@ from civic.extensions import db
 BODY_MAX_LENGTH = 5000
 DETAILS_MAX_LENGTH = 2000
 EDIT_WINDOW = timedelta(minutes=15)
+BLOCKED_MESSAGE = _l("Your account has been blocked by a moderator, so you cannot post. You can still read everything.")
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -36,6 +37,7 @@ class CommentView:
     can_edit: bool = False
     can_delete: bool = False
     can_report: bool = False
+    show_body: bool = True  # False for a hidden comment seen by someone who does not moderate
 
     @property
     def id(self) -> int:
@@ -45,14 +47,28 @@ class CommentView:
     def deleted(self) -> bool:
         return self.comment.deleted_at is not None
 
+    @property
+    def hidden(self) -> bool:
+        return self.comment.hidden_at is not None
+
+    @property
+    def awaiting(self) -> bool:
+        return self.comment.awaiting_approval
+
+    @property
+    def on_behalf(self) -> bool:
+        """Typed in by staff for a resident who commented by phone or in person."""
+        return self.comment.channel != "online"
+
 
 @dataclass
 class ThreadView:
     thread: CommentThread
     rules: ThreadRules
     comments: list[CommentView]  # top-level, oldest first; each with .replies, oldest first
-    counts: dict[str, int]  # stance -> non-deleted top-level comments
-    total: int  # non-deleted comments, replies included
+    counts: dict[str, int]  # stance -> shown top-level comments (not deleted, hidden or awaiting approval)
+    total: int  # shown comments, replies included
+    viewer_blocked: bool = False  # the viewer is blocked: the page says so instead of showing the form
 
 
 def create_thread(kind: str) -> CommentThread:
@@ -70,48 +86,72 @@ def _is_author(user: User | None, comment: Comment) -> bool:
     return _signed_in(user) and comment.author_id == user.id
 
 
+def _moderates(user: User | None) -> bool:
+    return _signed_in(user) and user.can_moderate
+
+
+def _blocked(user: User | None) -> bool:
+    return _signed_in(user) and user.is_blocked
+
+
+def _counted(comment: Comment) -> bool:
+    """Comments everyone sees count; deleted, hidden and not-yet-approved ones do not."""
+    return comment.deleted_at is None and comment.hidden_at is None and not comment.awaiting_approval
+
+
 def within_edit_window(comment: Comment, now: datetime) -> bool:
     return now - comment.created_at <= EDIT_WINDOW
 
 
 def _view(comment: Comment, viewer: User | None, rules: ThreadRules, now: datetime) -> CommentView:
-    signed_in = _signed_in(viewer)
+    may_post = _signed_in(viewer) and not viewer.is_blocked
     alive = comment.deleted_at is None
+    shown = alive and comment.hidden_at is None and not comment.awaiting_approval
     own = _is_author(viewer, comment)
     return CommentView(
         comment=comment,
-        can_reply=signed_in and alive and rules.open,
-        can_edit=own and alive and rules.open and within_edit_window(comment, now),
+        can_reply=may_post and shown and rules.open,
+        can_edit=own and may_post and alive and comment.hidden_at is None and rules.open
+        and within_edit_window(comment, now),
         can_delete=own and alive,
-        can_report=signed_in and alive and not own,
+        can_report=_signed_in(viewer) and shown and not own,
+        show_body=comment.hidden_at is None or _moderates(viewer),
     )
 
 
 def thread_views(threads: list[CommentThread], viewer: User | None, now: datetime) -> dict[int, ThreadView]:
-    """Everything needed to show these threads, with one query for all their comments."""
+    """Everything needed to show these threads, with one query for all their comments.
+
+    Comments waiting for approval are shown only to their author and to moderators."""
     views = {
         thread.id: ThreadView(thread=thread, rules=rules_for(thread, now), comments=[],
-                              counts=dict.fromkeys(STANCES, 0), total=0)
+                              counts=dict.fromkeys(STANCES, 0), total=0, viewer_blocked=_blocked(viewer))
         for thread in threads
     }
     if not views:
         return views
-    comments = db.session.scalars(
+    query = (
         sa.select(Comment)
         .where(Comment.thread_id.in_(views))
         .options(joinedload(Comment.author))
         .order_by(Comment.created_at, Comment.id)
-    ).all()
+    )
+    if not _moderates(viewer):
+        visible = Comment.awaiting_approval.is_(False)
+        if _signed_in(viewer):
+            visible = sa.or_(visible, Comment.author_id == viewer.id)
+        query = query.where(visible)
+    comments = db.session.scalars(query).all()
     top: dict[int, CommentView] = {}
     for comment in comments:
         view = views[comment.thread_id]
         item = _view(comment, viewer, view.rules, now)
-        alive = comment.deleted_at is None
-        view.total += alive
+        counted = _counted(comment)
+        view.total += counted
         if comment.parent_id is None:
             top[comment.id] = item
             view.comments.append(item)
-            if alive and comment.stance in view.counts:
+            if counted and comment.stance in view.counts:
                 view.counts[comment.stance] += 1
         elif comment.parent_id in top:
             top[comment.parent_id].replies.append(item)
@@ -123,14 +163,15 @@ def thread_view(thread: CommentThread, viewer: User | None, now: datetime) -> Th
 
 
 def stance_counts(thread_ids: list[int]) -> dict[str, int]:
-    """For pages that only show counts: stances of non-deleted top-level comments, summed."""
+    """For pages that only show counts: stances of shown top-level comments (see `_counted`), summed."""
     counts = dict.fromkeys(STANCES, 0)
     if not thread_ids:
         return counts
     rows = db.session.execute(
         sa.select(Comment.stance, sa.func.count())
         .where(Comment.thread_id.in_(thread_ids), Comment.parent_id.is_(None),
-               Comment.deleted_at.is_(None), Comment.stance.is_not(None))
+               Comment.deleted_at.is_(None), Comment.stance.is_not(None),
+               Comment.hidden_at.is_(None), Comment.awaiting_approval.is_(False))
         .group_by(Comment.stance)
     )
     for stance, number in rows:
@@ -175,6 +216,11 @@ def _require_signed_in(actor: User | None) -> User:
     return actor
 
 
+def _require_not_blocked(actor: User) -> None:
+    if actor.is_blocked:
+        raise DomainError(BLOCKED_MESSAGE)
+
+
 def _parent(thread: CommentThread, parent_id: int | None) -> Comment | None:
     if parent_id is None:
         return None
@@ -183,15 +229,31 @@ def _parent(thread: CommentThread, parent_id: int | None) -> Comment | None:
         raise DomainError(_l("The comment you are replying to is not part of this discussion."))
     if parent.deleted_at is not None:
         raise DomainError(_l("The comment you are replying to has been deleted."))
+    if parent.hidden_at is not None or parent.awaiting_approval:
+        raise DomainError(_l("You cannot reply to this comment now."))
     # Replies are one level deep: an answer to a reply joins the conversation under its top comment.
     if parent.parent_id is not None:
         parent = parent.parent
     return parent
 
 
+def _checked_channel(actor: User, channel: str) -> str:
+    if channel == "online":
+        return channel
+    if not actor.is_staff:
+        raise NotAllowed(_l("Only city staff can record a comment received by phone or in person."))
+    if channel not in CHANNELS:
+        raise DomainError(_l("Choose how the comment reached us."), "channel")
+    return channel
+
+
 def post_comment(actor: User | None, thread: CommentThread, *, body: str, stance: str | None,
-                 parent_id: int | None, now: datetime) -> Comment:
+                 parent_id: int | None, now: datetime, channel: str = "online") -> Comment:
+    """Post a comment or reply. Staff may record one a resident gave by phone or in person
+    (`channel`): it is shown as from "A resident", with the channel, and notes who typed it in."""
     actor = _require_signed_in(actor)
+    _require_not_blocked(actor)
+    channel = _checked_channel(actor, channel or "online")
     rules = rules_for(thread, now)
     if not rules.open:
         raise DomainError(rules.closed_message or _l("This discussion is closed."))
@@ -201,7 +263,10 @@ def post_comment(actor: User | None, thread: CommentThread, *, body: str, stance
         stance = None  # only top-level comments carry a stance, and only where one is asked
     elif stance not in STANCES:
         raise DomainError(_l("Choose whether you are for, against or neutral."), "stance")
-    comment = Comment(thread=thread, parent=parent, author=actor, body=html, stance=stance, created_at=now)
+    comment = Comment(thread=thread, parent=parent, author=actor, body=html, stance=stance, created_at=now,
+                      channel=channel, recorded_by_id=actor.id if channel != "online" else None,
+                      # Moderators' own comments need no approval.
+                      awaiting_approval=rules.premoderated and not actor.can_moderate)
     db.session.add(comment)
     db.session.flush()
     return comment
@@ -212,6 +277,9 @@ def check_can_edit(actor: User | None, comment: Comment, now: datetime) -> None:
         raise NotAllowed(_l("Only the author can change a comment."))
     if comment.deleted_at is not None:
         raise DomainError(_l("This comment has been deleted."))
+    _require_not_blocked(actor)
+    if comment.hidden_at is not None:
+        raise DomainError(_l("A moderator has hidden this comment, so it cannot be changed."))
     if not within_edit_window(comment, now):
         raise DomainError(_l("Comments can only be changed in the first %(minutes)d minutes after posting.",
                              minutes=EDIT_WINDOW.seconds // 60))
@@ -246,6 +314,8 @@ def check_can_report(actor: User | None, comment: Comment) -> None:
         raise NotAllowed(_l("You cannot report your own comment."))
     if comment.deleted_at is not None:
         raise DomainError(_l("This comment has been deleted."))
+    if comment.hidden_at is not None:
+        raise DomainError(_l("A moderator has already hidden this comment."))
 
 
 def report_comment(actor: User | None, comment: Comment, *, reason: str, details: str,

@@ -80,7 +80,7 @@ def post(thread_id: int):
     if form.validate_on_submit():
         try:
             comment = services.post_comment(_actor(), thread, body=form.body.data, stance=form.stance.data,
-                                            parent_id=parent_id, now=utcnow())
+                                            parent_id=parent_id, now=utcnow(), channel=form.channel.data or "online")
         except NotAllowed:
             abort(403)
         except DomainError as error:
@@ -88,9 +88,11 @@ def post(thread_id: int):
             show_domain_error(form, error)
         else:
             db.session.commit()
+            message = (_("Your comment will appear once a moderator has approved it.") if comment.awaiting_approval
+                       else _("Your comment has been posted."))
             if _partial():
-                return _thread_fragment(thread, status=_("Your comment has been posted."), focus_id=comment.id)
-            flash(_("Your comment has been posted."), "success")
+                return _thread_fragment(thread, status=message, focus_id=comment.id)
+            flash(message, "success")
             return redirect(_anchor(rules, comment), code=303)
     g.comment_form, g.comment_form_key = form, (thread.id, parent_id)
     if _partial():

@@ -15,6 +15,8 @@ EMBED = '{% with view=thread_view, heading_level=3 %}{% include "comments/_threa
 def _test_policies():
     register_policy("test-open", lambda thread, now: ThreadRules(open=True, stance=True, return_url="/"))
     register_policy("test-plain", lambda thread, now: ThreadRules(open=True, stance=False, return_url="/"))
+    register_policy("test-premod", lambda thread, now: ThreadRules(open=True, stance=False, return_url="/",
+                                                                   premoderated=True))
     register_policy("test-closed", lambda thread, now: ThreadRules(
         open=False, closed_message="The consultation closed on 1 March.", stance=True, return_url="/"))
 
