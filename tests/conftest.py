@@ -26,7 +26,7 @@ from civic.config import for_tests
 from civic.core.db import utcnow
 from civic.translate import compile_catalogs
 from civic.extensions import db as _db
-from civic.extensions import limiter, mail
+from civic.extensions import limiter
 
 PG_URL = os.environ.get("CIVIC_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

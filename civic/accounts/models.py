@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.city.models import District
-from civic.core.db import UTCDateTime, utcnow
+from civic.core.db import UTCDateTime, in_list, utcnow
 from civic.extensions import db
 
 
@@ -22,15 +22,12 @@ class Role(enum.StrEnum):
 ROLE_VALUES = tuple(role.value for role in Role)
 
 
-def _in_list(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         sa.UniqueConstraint("email"),
-        sa.CheckConstraint(_in_list("role", ROLE_VALUES), name="role_known"),
+        sa.CheckConstraint(in_list("role", ROLE_VALUES), name="role_known"),
         sa.CheckConstraint("session_version >= 1", name="session_version_positive"),
         sa.CheckConstraint("length(display_name) > 0", name="display_name_present"),
     )

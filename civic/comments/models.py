@@ -6,16 +6,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
-from civic.core.db import UTCDateTime, utcnow
+from civic.core.db import UTCDateTime, in_list, utcnow
 from civic.extensions import db
 
 STANCES = ("for", "against", "neutral")
 REPORT_REASONS = ("spam", "personal_attack", "hate_speech", "private_information", "off_topic", "other")
 CHANNELS = ("online", "phone", "in_person")
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class CommentThread(db.Model):
@@ -31,12 +28,12 @@ class CommentThread(db.Model):
 class Comment(db.Model):
     __tablename__ = "comment"
     __table_args__ = (
-        sa.CheckConstraint(f"stance IS NULL OR {_in('stance', STANCES)}", name="stance_known"),
+        sa.CheckConstraint(f"stance IS NULL OR {in_list('stance', STANCES)}", name="stance_known"),
         # Replies answer a comment; only top-level comments take a stance.
         sa.CheckConstraint("parent_id IS NULL OR stance IS NULL", name="reply_without_stance"),
         sa.Index("ix_comment_thread_created", "thread_id", "created_at"),
-        sa.CheckConstraint(f"hidden_reason IS NULL OR {_in('hidden_reason', REPORT_REASONS)}", name="hidden_reason_known"),
-        sa.CheckConstraint(f"{_in('channel', CHANNELS)}", name="channel_known"),
+        sa.CheckConstraint(f"hidden_reason IS NULL OR {in_list('hidden_reason', REPORT_REASONS)}", name="hidden_reason_known"),
+        sa.CheckConstraint(f"{in_list('channel', CHANNELS)}", name="channel_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,7 +65,7 @@ class CommentReport(db.Model):
     __tablename__ = "comment_report"
     __table_args__ = (
         sa.UniqueConstraint("comment_id", "reporter_id"),
-        sa.CheckConstraint(_in("reason", REPORT_REASONS), name="reason_known"),
+        sa.CheckConstraint(in_list("reason", REPORT_REASONS), name="reason_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -62,3 +62,8 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 def _sqlite_on_begin(connection):
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN")
+
+
+def in_list(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK constraint: `column` holds one of `values`."""
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"

@@ -34,3 +34,28 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
         return default
     return target
+
+
+def run_form(form: FlaskForm, action) -> bool:
+    """Validate `form`, call the service (`action()`), commit. False: show the form again.
+
+    A service's refusal (DomainError) lands on the form, nothing it did is kept; a refusal of
+    authority (NotAllowed) answers 403.
+    """
+    from flask import abort
+
+    from civic.core.errors import NotAllowed
+    from civic.extensions import db
+
+    if not form.validate_on_submit():
+        return False
+    try:
+        action()
+    except NotAllowed:
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return False
+    db.session.commit()
+    return True

@@ -98,3 +98,9 @@ def format_list(items) -> str:
     from flask_babel import get_locale
 
     return babel_format_list([str(item) for item in items], locale=get_locale())
+
+
+def requested_language(default: str) -> str:
+    """The language of official texts a staff form edits: `?lang=` when it is a shipped one."""
+    wanted = request.args.get("lang")
+    return wanted if wanted in supported() else default

@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 
 from civic.config import LANGUAGES
 from civic.core.db import utcnow
-from civic.core.errors import DomainError, NotAllowed
-from civic.core.forms import show_domain_error
+from civic.core.forms import run_form
+from civic.core.i18n import requested_language
 from civic.core.htmx import render
 from civic.extensions import db
 from civic.plans import forms, queries, services
@@ -27,10 +27,7 @@ def _staff_only():
 
 
 def _language(plan: Plan | None) -> str:
-    wanted = request.args.get("lang")
-    if wanted in LANGUAGES:
-        return wanted
-    return plan.original_language if plan else (current_user.locale or "en")
+    return requested_language(plan.original_language if plan else (current_user.locale or "en"))
 
 
 def _texts(row, language: str, **fields) -> dict:
@@ -39,18 +36,9 @@ def _texts(row, language: str, **fields) -> dict:
 
 
 def _save(form, action, done_url, message):
-    """Run a service for a valid form; show its refusal on the form, or commit and go on."""
-    if not form.validate_on_submit():
+    """Run the service for a valid form, then go on; None: show the form again."""
+    if not run_form(form, action):
         return None
-    try:
-        action()
-    except NotAllowed:
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return None
-    db.session.commit()
     flash(message, "success")
     return redirect(done_url() if callable(done_url) else done_url, code=303)
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
 from civic.comments.models import CommentThread
-from civic.core.db import UTCDateTime, utcnow
+from civic.core.db import UTCDateTime, in_list, utcnow
 from civic.core.i18n import LocalizedText, localized
 from civic.extensions import db
 
@@ -23,14 +23,11 @@ GOAL_THREAD_KIND = "goal_revision"
 Texts = dict[str, str]  # official text per language code
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class Plan(db.Model):
     __tablename__ = "plan"
     __table_args__ = (
-        sa.CheckConstraint(_in("status", PLAN_STATUSES), name="status_known"),
+        sa.CheckConstraint(in_list("status", PLAN_STATUSES), name="status_known"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.CheckConstraint("consultation_opens_at IS NULL OR consultation_closes_at IS NULL "
                            "OR consultation_closes_at > consultation_opens_at", name="consultation_window"),
@@ -72,8 +69,8 @@ class Goal(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("plan_id", "number"),
         sa.CheckConstraint("number >= 1", name="number_positive"),
-        sa.CheckConstraint(_in("dimension", DIMENSIONS), name="dimension_known"),
-        sa.CheckConstraint(_in("timeframe", TIMEFRAMES), name="timeframe_known"),
+        sa.CheckConstraint(in_list("dimension", DIMENSIONS), name="dimension_known"),
+        sa.CheckConstraint(in_list("timeframe", TIMEFRAMES), name="timeframe_known"),
         sa.CheckConstraint("priority BETWEEN 1 AND 3", name="priority_range"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
     )
@@ -142,7 +139,7 @@ class Action(db.Model):
     __tablename__ = "plan_action"
     __table_args__ = (
         sa.UniqueConstraint("goal_id", "number"),
-        sa.CheckConstraint(_in("status", ACTION_STATUSES), name="status_known"),
+        sa.CheckConstraint(in_list("status", ACTION_STATUSES), name="status_known"),
         sa.CheckConstraint("end_date >= start_date", name="dates_in_order"),
         sa.CheckConstraint("estimated_cost >= 0 AND (actual_cost IS NULL OR actual_cost >= 0)", name="costs_positive"),
     )

@@ -16,7 +16,7 @@ from civic.comments.policy import ThreadRules, register_policy
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.i18n import format_when
 from civic.extensions import db
-from civic.plans.models import (COMPLETE_POSITION, GOAL_THREAD_KIND, MAX_TARGETS, Action, ActionCheckIn, Goal,
+from civic.plans.models import (COMPLETE_POSITION, GOAL_THREAD_KIND, Action, ActionCheckIn, Goal,
                                 GoalRevision, GoalTarget, Plan)
 
 

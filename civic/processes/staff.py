@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from civic.city.services import list_districts
 from civic.config import LANGUAGES
 from civic.core.db import utcnow
-from civic.core.errors import DomainError, NotAllowed
-from civic.core.forms import optional_id, show_domain_error
+from civic.core.forms import optional_id, run_form
+from civic.core.i18n import requested_language
 from civic.core.htmx import render
 from civic.extensions import db
 from civic.plans.models import Goal, Plan
@@ -29,10 +29,7 @@ def _staff_only():
 
 
 def _language(process: Process | None) -> str:
-    wanted = request.args.get("lang")
-    if wanted in LANGUAGES:
-        return wanted
-    return process.original_language if process else (current_user.locale or "en")
+    return requested_language(process.original_language if process else (current_user.locale or "en"))
 
 
 def _all_goals() -> list[Goal]:
@@ -66,19 +63,15 @@ def _data(form: forms.ProcessForm) -> services.ProcessData:
 
 
 def _save_and_go(form, process: Process | None, language: str, message: str):
-    if not form.validate_on_submit():
+    saved = []
+
+    def save():
+        saved.append(services.save_process(current_user, process, _data(form), language=language, now=utcnow()))
+
+    if not run_form(form, save):
         return None
-    try:
-        saved = services.save_process(current_user, process, _data(form), language=language, now=utcnow())
-    except NotAllowed:
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return None
-    db.session.commit()
     flash(message, "success")
-    return redirect(url_for("processes.process", process_id=saved.id), code=303)
+    return redirect(url_for("processes.process", process_id=saved[0].id), code=303)
 
 
 def _page(form, process, language):

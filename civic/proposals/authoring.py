@@ -11,7 +11,7 @@ from civic.city.services import list_districts
 from civic.comments.services import body_to_text
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
-from civic.core.forms import optional_id, show_domain_error
+from civic.core.forms import optional_id, run_form
 from civic.core.htmx import render
 from civic.core.i18n import LANGUAGE_NAMES, current_language
 from civic.extensions import db
@@ -46,20 +46,6 @@ def proposal_data(form) -> services.ProposalData:
         photo_alt=form.photo_alt.data or "", remove_photo=bool(form.remove_photo is not None and form.remove_photo.data))
 
 
-def run(form, action) -> bool:
-    """Validate, run the service, commit. False: the form is shown again with its problems."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        action()
-    except NotAllowed:
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return False
-    db.session.commit()
-    return True
 
 
 def ask_for_photo_again(form) -> None:
@@ -110,7 +96,7 @@ def new(process_id: int):
     def submit():
         saved["proposal"] = services.submit_proposal(current_user, process, proposal_data(form), utcnow())
 
-    if run(form, submit):
+    if run_form(form, submit):
         proposal = saved["proposal"]
         flash(_("Thank you. A moderator will check your proposal before others can see it.")
               if proposal.awaiting_approval else _("Thank you. Your proposal has been published."), "success")
@@ -148,7 +134,7 @@ def edit(proposal_id: int):
                       name=current_user.display_name if online else None)
     if not proposal.photo_type:
         del form.remove_photo
-    if run(form, lambda: services.edit_proposal(current_user, proposal, proposal_data(form), utcnow())):
+    if run_form(form, lambda: services.edit_proposal(current_user, proposal, proposal_data(form), utcnow())):
         flash(_("Your proposal has been saved."), "success")
         return redirect(url_for("proposals.detail", proposal_id=proposal.id), code=303)
     return page("proposals/form.html", form, process=proposal.process, proposal=proposal, mode="edit")
@@ -166,7 +152,7 @@ def withdraw(proposal_id: int):
         return render("proposals/cannot_submit.html", process=proposal.process, message=error.message,
                       proposal=proposal, status=409)
     form = forms.WithdrawForm()
-    if run(form, lambda: services.withdraw_proposal(current_user, proposal, utcnow())):
+    if run_form(form, lambda: services.withdraw_proposal(current_user, proposal, utcnow())):
         flash(_("Your proposal has been withdrawn."), "success")
         return redirect(url_for("proposals.detail", proposal_id=proposal.id), code=303)
     return render("proposals/withdraw.html", form=form, proposal=proposal, status=422 if form.errors else 200)

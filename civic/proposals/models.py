@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from civic.accounts.models import User
 from civic.city.models import District
 from civic.comments.models import CHANNELS, REPORT_REASONS, CommentThread
-from civic.core.db import UTCDateTime, utcnow
+from civic.core.db import UTCDateTime, in_list, utcnow
 from civic.extensions import db
 from civic.plans.models import DIMENSIONS, Goal
 from civic.processes.models import Process
@@ -18,16 +18,13 @@ STATUSES = ("published", "under_review", "accepted", "rejected", "merged", "with
 PROPOSAL_THREAD_KIND = "proposal"
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class Proposal(db.Model):
     __tablename__ = "proposal"
     __table_args__ = (
-        sa.CheckConstraint(_in("status", STATUSES), name="status_known"),
-        sa.CheckConstraint(_in("channel", CHANNELS), name="channel_known"),
-        sa.CheckConstraint(f"dimension IS NULL OR {_in('dimension', DIMENSIONS)}", name="dimension_known"),
+        sa.CheckConstraint(in_list("status", STATUSES), name="status_known"),
+        sa.CheckConstraint(in_list("channel", CHANNELS), name="channel_known"),
+        sa.CheckConstraint(f"dimension IS NULL OR {in_list('dimension', DIMENSIONS)}", name="dimension_known"),
         sa.CheckConstraint("status != 'rejected' OR length(status_reason) > 0", name="rejection_has_reason"),
         sa.CheckConstraint("status != 'merged' OR merged_into_id IS NOT NULL", name="merge_has_target"),
         sa.CheckConstraint("support_count >= 0", name="support_count_positive"),
@@ -35,7 +32,7 @@ class Proposal(db.Model):
         sa.CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180)",
                            name="coordinates_range"),
         sa.CheckConstraint("photo_type IS NULL OR length(photo_alt) > 0", name="photo_has_alt"),
-        sa.CheckConstraint(f"hidden_reason IS NULL OR {_in('hidden_reason', REPORT_REASONS)}",
+        sa.CheckConstraint(f"hidden_reason IS NULL OR {in_list('hidden_reason', REPORT_REASONS)}",
                            name="hidden_reason_known"),
         sa.UniqueConstraint("thread_id"),
         sa.Index("ix_proposal_process_status", "process_id", "status"),
@@ -96,7 +93,7 @@ class ProposalReport(db.Model):
     __tablename__ = "proposal_report"
     __table_args__ = (
         sa.UniqueConstraint("proposal_id", "reporter_id"),
-        sa.CheckConstraint(_in("reason", REPORT_REASONS), name="reason_known"),
+        sa.CheckConstraint(in_list("reason", REPORT_REASONS), name="reason_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,13 +8,13 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from civic.core.db import utcnow
-from civic.core.forms import optional_id
+from civic.core.forms import optional_id, run_form
 from civic.core.i18n import current_language
 from civic.extensions import db
 from civic.processes.models import Process
 from civic.processes.services import can_manage
 from civic.proposals import forms, queries, services
-from civic.proposals.authoring import build_form, page, proposal_data, run
+from civic.proposals.authoring import build_form, page, proposal_data
 from civic.proposals.models import Proposal
 
 bp = Blueprint("proposal_staff", __name__, url_prefix="/staff")
@@ -43,7 +43,7 @@ def status(proposal_id: int):
         target = db.session.get(Proposal, target_id) if target_id else None
         services.set_status(current_user, proposal, form.status.data, form.reason.data or "", target, utcnow())
 
-    if run(form, decide):
+    if run_form(form, decide):
         flash(_("The proposal's status has been saved."), "success")
         return redirect(url_for("proposals.detail", proposal_id=proposal.id), code=303)
     return page("proposals/status.html", form, proposal=proposal)
@@ -62,7 +62,7 @@ def record(process_id: int):
         saved["proposal"] = services.record_on_behalf(current_user, process, proposal_data(form),
                                                       form.channel.data, utcnow())
 
-    if run(form, save):
+    if run_form(form, save):
         flash(_("The proposal has been recorded and published."), "success")
         return redirect(url_for("proposals.detail", proposal_id=saved["proposal"].id), code=303)
     return page("proposals/form.html", form, process=process, proposal=None, mode="record")

@@ -1,7 +1,7 @@
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from babel.dates import format_date
