@@ -318,22 +318,26 @@ def check_can_report(actor: User | None, comment: Comment) -> None:
         raise DomainError(_l("A moderator has already hidden this comment."))
 
 
-def report_comment(actor: User | None, comment: Comment, *, reason: str, details: str,
-                   now: datetime) -> CommentReport:
-    check_can_report(actor, comment)
-    if reason not in REPORT_REASONS:
+def file_report(report, *, already_reported):
+    """Check a report's reason and details, then store it once per person: the unique constraint
+    decides, so a double click cannot file two; the savepoint keeps the transaction usable."""
+    if report.reason not in REPORT_REASONS:
         raise DomainError(_l("Choose a reason from the list."), "reason")
-    details = (details or "").strip()
-    if len(details) > DETAILS_MAX_LENGTH:
+    report.details = (report.details or "").strip()
+    if len(report.details) > DETAILS_MAX_LENGTH:
         raise DomainError(_l("Use at most %(max)d characters.", max=DETAILS_MAX_LENGTH), "details")
-    report = CommentReport(comment_id=comment.id, reporter_id=actor.id, reason=reason, details=details,
-                           created_at=now)
     try:
-        # The unique constraint decides, so a double click cannot file two reports; the savepoint
-        # keeps the rest of the transaction usable when it says no.
         with db.session.begin_nested():
             db.session.add(report)
             db.session.flush()
     except IntegrityError as exc:
-        raise DomainError(_l("You have already reported this comment. Thank you: a moderator will look at it.")) from exc
+        raise DomainError(already_reported) from exc
     return report
+
+
+def report_comment(actor: User | None, comment: Comment, *, reason: str, details: str,
+                   now: datetime) -> CommentReport:
+    check_can_report(actor, comment)
+    return file_report(
+        CommentReport(comment_id=comment.id, reporter_id=actor.id, reason=reason, details=details, created_at=now),
+        already_reported=_l("You have already reported this comment. Thank you: a moderator will look at it."))

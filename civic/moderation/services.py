@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from civic.accounts.models import User
 from civic.comments.models import REPORT_REASONS, Comment, CommentReport
+from civic.comments.services import file_report
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.sanitize import to_plain_text
 from civic.extensions import db
@@ -63,23 +63,10 @@ def check_can_report_proposal(actor: User | None, proposal: Proposal) -> None:
 
 def report_proposal(actor: User | None, proposal: Proposal, reason: str, details: str,
                     now: datetime) -> ProposalReport:
-    """One report per person per proposal: the unique constraint decides, inside a savepoint."""
     check_can_report_proposal(actor, proposal)
-    if reason not in REPORT_REASONS:
-        raise DomainError(_l("Choose a reason from the list."), "reason")
-    details = (details or "").strip()
-    if len(details) > DETAILS_MAX_LENGTH:
-        raise DomainError(_l("Use at most %(max)d characters.", max=DETAILS_MAX_LENGTH), "details")
-    report = ProposalReport(proposal_id=proposal.id, reporter_id=actor.id, reason=reason, details=details,
-                            created_at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(report)
-            db.session.flush()
-    except IntegrityError as exc:
-        raise DomainError(_l("You have already reported this proposal. Thank you: a moderator will look at it.")) \
-            from exc
-    return report
+    return file_report(
+        ProposalReport(proposal_id=proposal.id, reporter_id=actor.id, reason=reason, details=details, created_at=now),
+        already_reported=_l("You have already reported this proposal. Thank you: a moderator will look at it."))
 
 
 # The queue ------------------------------------------------------------------------------------
