@@ -11,7 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from civic.accounts import passwords
+from civic.accounts import passwords, personal_data
 from civic.accounts.models import PasswordReset, Role, User
 from civic.city.models import District
 from civic.core.errors import DomainError, NotAllowed
@@ -202,6 +202,7 @@ def export_data(user: User) -> dict:
             {"requested_at": r.created_at.isoformat(), "used_at": r.used_at.isoformat() if r.used_at else None}
             for r in db.session.scalars(sa.select(PasswordReset).where(PasswordReset.user_id == user.id))
         ],
+        **personal_data.collect(user),
     }
 
 

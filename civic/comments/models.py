@@ -50,6 +50,8 @@ class Comment(db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(sa.String(30))
     awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The author's choice when posting: changing the profile default later never exposes old comments.
+    show_name: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Received by phone or in person and typed in by staff on the resident's behalf.
     channel: Mapped[str] = mapped_column(sa.String(12), default="online", server_default="online")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from civic.accounts.models import User
+from civic.accounts.personal_data import register_exporter
 from civic.comments.models import CHANNELS, REPORT_REASONS, STANCES, Comment, CommentReport, CommentThread
 from civic.comments.policy import ThreadRules, rules_for
 from civic.core.errors import DomainError, NotAllowed
@@ -265,6 +266,7 @@ def post_comment(actor: User | None, thread: CommentThread, *, body: str, stance
         raise DomainError(_l("Choose whether you are for, against or neutral."), "stance")
     comment = Comment(thread=thread, parent=parent, author=actor, body=html, stance=stance, created_at=now,
                       channel=channel, recorded_by_id=actor.id if channel != "online" else None,
+                      show_name=actor.show_name_publicly and channel == "online",
                       # Moderators' own comments need no approval.
                       awaiting_approval=rules.premoderated and not actor.can_moderate)
     db.session.add(comment)
@@ -341,3 +343,24 @@ def report_comment(actor: User | None, comment: Comment, *, reason: str, details
     return file_report(
         CommentReport(comment_id=comment.id, reporter_id=actor.id, reason=reason, details=details, created_at=now),
         already_reported=_l("You have already reported this comment. Thank you: a moderator will look at it."))
+
+
+def _when(value):
+    return value.isoformat() if value else None
+
+
+def export_comments(user: User) -> list[dict]:
+    comments = db.session.scalars(sa.select(Comment).where(Comment.author_id == user.id).order_by(Comment.id))
+    return [{"id": c.id, "text": body_to_text(c.body), "stance": c.stance, "reply_to": c.parent_id,
+             "channel": c.channel, "created_at": _when(c.created_at), "edited_at": _when(c.edited_at),
+             "deleted_at": _when(c.deleted_at), "hidden_reason": c.hidden_reason} for c in comments]
+
+
+def export_comment_reports(user: User) -> list[dict]:
+    reports = db.session.scalars(sa.select(CommentReport).where(CommentReport.reporter_id == user.id))
+    return [{"comment_id": r.comment_id, "reason": r.reason, "details": r.details,
+             "created_at": _when(r.created_at)} for r in reports]
+
+
+register_exporter("comments", export_comments)
+register_exporter("comment_reports", export_comment_reports)

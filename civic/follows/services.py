@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
+from civic.accounts.personal_data import register_exporter
 from civic.core.errors import DomainError, NotAllowed
 from civic.extensions import db
 from civic.follows.models import FOLLOWABLE, Follow
@@ -43,3 +44,11 @@ def toggle_follow(user: User | None, kind: str, object_id: int, wanted: bool | N
         db.session.execute(sa.delete(Follow).where(Follow.user_id == user.id, Follow.kind == kind,
                                                    Follow.object_id == object_id))
     return wanted
+
+
+def export_follows(user: User) -> list[dict]:
+    rows = db.session.scalars(sa.select(Follow).where(Follow.user_id == user.id).order_by(Follow.id))
+    return [{"kind": f.kind, "object_id": f.object_id, "created_at": f.created_at.isoformat()} for f in rows]
+
+
+register_exporter("follows", export_follows)

@@ -30,7 +30,7 @@ def load_moderation_demo(people: dict, now) -> None:
     if survey is not None:
         # A personal attack, reported twice and hidden with its public reason (the log records it).
         attack = Comment(thread_id=survey.thread_id, parent_id=survey.parent_id, author=people["chen"],
-                         body=clean_rich_text(f"<p>{ATTACK}</p>"), created_at=survey.created_at + timedelta(hours=2))
+                         show_name=people["chen"].show_name_publicly, body=clean_rich_text(f"<p>{ATTACK}</p>"), created_at=survey.created_at + timedelta(hours=2))
         db.session.add(attack)
         db.session.flush()
         for reporter, details in (("yusuf", "This is aimed at me personally."), ("marie", "")):

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from civic.accounts.models import User
+from civic.accounts.personal_data import register_exporter
 from civic.comments.models import REPORT_REASONS, Comment, CommentReport
 from civic.comments.services import file_report
 from civic.core.errors import DomainError, NotAllowed
@@ -382,3 +383,12 @@ def transparency(now: datetime) -> Transparency:
         total_actions=sum(sum(counts.values()) for counts in months.values()),
         total_reports=sum(reports.values()),
     )
+
+
+def export_proposal_reports(user: User) -> list[dict]:
+    rows = db.session.scalars(sa.select(ProposalReport).where(ProposalReport.reporter_id == user.id))
+    return [{"proposal_id": r.proposal_id, "reason": r.reason, "details": r.details,
+             "created_at": r.created_at.isoformat()} for r in rows]
+
+
+register_exporter("proposal_reports", export_proposal_reports)

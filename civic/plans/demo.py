@@ -220,10 +220,11 @@ def load_plan_demo(people: dict, now) -> None:
         thread = goals[number].revisions[0].thread
         posted = plan.consultation_opens_at + timedelta(days=3 + offset * 4)
         comment = Comment(thread=thread, author=people[author], body=clean_rich_text(f"<p>{text}</p>"),
-                          stance=stance, created_at=posted)
+                          stance=stance, created_at=posted, show_name=people[author].show_name_publicly)
         db.session.add(comment)
         for hours, (reply_author, reply) in enumerate(replies, start=1):
             db.session.add(Comment(thread=thread, author=people[reply_author], parent=comment,
+                                   show_name=people[reply_author].show_name_publicly,
                                    body=clean_rich_text(f"<p>{reply}</p>"), created_at=posted + timedelta(hours=hours * 5)))
 
     number, statement, note = REVISED

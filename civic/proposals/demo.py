@@ -79,7 +79,7 @@ def _category(value: str, goals: dict[int, Goal]) -> dict:
 
 def _comment(thread: CommentThread, author, text: str, when, parent=None) -> Comment:
     comment = Comment(thread=thread, author=author, parent=parent, body=clean_rich_text(f"<p>{text}</p>"),
-                      created_at=when)
+                      created_at=when, show_name=author.show_name_publicly)
     db.session.add(comment)
     return comment
 

@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
+from civic.accounts.personal_data import register_exporter
 from civic.city.models import District
 from civic.comments.models import Comment, CommentThread
 from civic.comments.policy import ThreadRules, register_policy
-from civic.comments.services import body_to_html
+from civic.comments.services import body_to_html, body_to_text
 from civic.config import LANGUAGES
 from civic.core.errors import DomainError, NotAllowed
 from civic.extensions import db
@@ -302,3 +303,24 @@ def proposal_thread_rules(thread: CommentThread, now: datetime) -> ThreadRules:
 
 
 register_policy(PROPOSAL_THREAD_KIND, proposal_thread_rules)
+
+
+def export_proposals(user: User) -> list[dict]:
+    """The proposals this person wrote (not those staff recorded for others under their account)."""
+    rows = db.session.scalars(sa.select(Proposal).where(Proposal.author_id == user.id, Proposal.channel == "online")
+                              .order_by(Proposal.id))
+    return [{"id": p.id, "process_id": p.process_id, "title": p.title, "text": body_to_text(p.body),
+             "language": p.language, "status": p.status, "district_id": p.district_id, "address": p.address,
+             "latitude": None if p.latitude is None else float(p.latitude),
+             "longitude": None if p.longitude is None else float(p.longitude),
+             "photo_alt": p.photo_alt if p.photo_type else None, "show_name": p.show_name,
+             "created_at": p.created_at.isoformat(), "hidden_reason": p.hidden_reason} for p in rows]
+
+
+def export_supports(user: User) -> list[dict]:
+    rows = db.session.scalars(sa.select(Support).where(Support.user_id == user.id).order_by(Support.id))
+    return [{"proposal_id": s.proposal_id, "created_at": s.created_at.isoformat()} for s in rows]
+
+
+register_exporter("proposals", export_proposals)
+register_exporter("supports", export_supports)

@@ -224,3 +224,19 @@ def test_public_name(app, db, make_user, make_district):
         assert public_name(from_district) == "A resident of Old Town"
         assert public_name(anonymous) == "A resident"
         assert public_name(deleted) == "Deleted account"
+
+
+def test_the_name_choice_is_kept_with_each_comment(db, make_user, make_thread):
+    """Switching the profile to "show my name" later must not expose comments posted anonymously."""
+    from civic.accounts.public import public_name
+    from civic.comments.services import post_comment
+    from civic.core.db import utcnow
+
+    author = make_user(display_name="Noor Haddad", show_name_publicly=False)
+    thread = make_thread("test-plain")
+    anonymous = post_comment(author, thread, body="Anonymous idea", stance=None, parent_id=None, now=utcnow())
+    author.show_name_publicly = True
+    named = post_comment(author, thread, body="Named idea", stance=None, parent_id=None, now=utcnow())
+    db.session.commit()
+    assert public_name(anonymous.author, anonymous.show_name) != "Noor Haddad"
+    assert public_name(named.author, named.show_name) == "Noor Haddad"

@@ -90,3 +90,41 @@ def test_demo_has_a_living_call_for_proposals(app, client, db):
     assert "Proposals open until" in page and "Submit a proposal" in page
     arabic = next(p for p in proposals if p.language == "ar")
     assert 'lang="ar" dir="rtl"' in client.get(f"/proposals/{arabic.id}").get_data(as_text=True)
+
+
+def test_download_my_data_includes_every_contribution(client, db, login_as, make_process, make_proposal, make_user):
+    """A resident's download holds what they wrote, supported, followed and reported, and nobody else's."""
+    import json
+
+    from civic.comments.services import post_comment, report_comment
+    from civic.follows.services import toggle_follow
+    from civic.moderation.services import report_proposal
+    from civic.proposals.services import toggle_support
+
+    me = login_as("resident")
+    other = make_user()
+    mine = make_proposal(author=me)
+    theirs = make_proposal(author=other, process=mine.process)
+    now = utcnow()
+    toggle_support(me, theirs, now)
+    toggle_follow(me, "proposal", theirs.id)
+    report_proposal(me, theirs, "spam", "Advertising a shop.", now)
+    with client.application.test_request_context():
+        from civic.accounts.models import User
+        from civic.comments.models import CommentThread
+
+        thread = db.session.get(CommentThread, theirs.thread_id)
+        user, neighbour = db.session.get(User, me.id), db.session.get(User, other.id)
+        post_comment(user, thread, body="Good idea.", stance=None, parent_id=None, now=now)
+        their_comment = post_comment(neighbour, thread, body="Buy my shoes!", stance=None, parent_id=None, now=now)
+        report_comment(user, their_comment, reason="spam", details="", now=now)
+        db.session.commit()
+    db.session.commit()
+    data = json.loads(client.get("/account/data.json").get_data(as_text=True))
+    assert [p["id"] for p in data["proposals"]] == [mine.id]
+    assert [c["text"] for c in data["comments"]] == ["Good idea."]
+    assert data["supports"] == [{"proposal_id": theirs.id, "created_at": data["supports"][0]["created_at"]}]
+    assert [(f["kind"], f["object_id"]) for f in data["follows"]] == [("proposal", theirs.id)]
+    assert [r["proposal_id"] for r in data["proposal_reports"]] == [theirs.id]
+    assert [r["reason"] for r in data["comment_reports"]] == ["spam"]
+    assert other.email not in json.dumps(data)
