@@ -12,7 +12,7 @@ from civic.comments.models import Comment, CommentThread
 from civic.comments.policy import ThreadRules, rules_for
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
-from civic.core.forms import optional_id, show_domain_error
+from civic.core.forms import optional_id, run_form, show_domain_error
 from civic.core.htmx import render
 from civic.extensions import db, htmx
 
@@ -169,16 +169,9 @@ def report(comment_id: int):
     except DomainError as error:
         return _refused(error, back)
     form = forms.ReportForm()
-    if form.validate_on_submit():
-        try:
-            services.report_comment(_actor(), comment, reason=form.reason.data, details=form.details.data,
-                                    now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Thank you. A moderator will look at this comment."), "success")
-            return redirect(back, code=303)
+    if run_form(form, lambda: services.report_comment(_actor(), comment, reason=form.reason.data,
+                                                      details=form.details.data, now=utcnow())):
+        flash(_("Thank you. A moderator will look at this comment."), "success")
+        return redirect(back, code=303)
     return render("comments/report.html", form=form, comment=comment, back=back,
                   status=422 if form.errors or form.form_errors else 200)

@@ -15,7 +15,7 @@ from civic.comments.models import Comment
 from civic.comments.policy import rules_for
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
-from civic.core.forms import safe_next, show_domain_error
+from civic.core.forms import run_form, safe_next
 from civic.core.htmx import render
 from civic.core.sanitize import to_plain_text
 from civic.extensions import db
@@ -81,17 +81,10 @@ def report_proposal(proposal_id: int):
         flash(str(error.message), "error")
         return redirect(back, code=303)
     form = forms.ReportProposalForm()
-    if form.validate_on_submit():
-        try:
-            services.report_proposal(_actor(), proposal, reason=form.reason.data, details=form.details.data,
-                                     now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Thank you. A moderator will look at this proposal."), "success")
-            return redirect(back, code=303)
+    if run_form(form, lambda: services.report_proposal(_actor(), proposal, reason=form.reason.data,
+                                                       details=form.details.data, now=utcnow())):
+        flash(_("Thank you. A moderator will look at this proposal."), "success")
+        return redirect(back, code=303)
     return render("moderation/report_proposal.html", form=form, proposal=proposal, back=back,
                   status=422 if form.errors or form.form_errors else 200)
 
