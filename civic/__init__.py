@@ -70,6 +70,9 @@ def _init_login(app: Flask, login_manager) -> None:
 def _register_blueprints(app: Flask) -> None:
     from civic.accounts.admin import bp as admin_bp
     from civic.accounts.views import bp as accounts_bp
+    from civic.budgets.staff import bp as budget_staff_bp
+    from civic.budgets.staff import voters_bp
+    from civic.budgets.views import bp as budgets_bp
     from civic.comments.views import bp as comments_bp
     from civic.moderation.views import bp as moderation_bp
     from civic.pages.views import bp as pages_bp
@@ -97,11 +100,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(proposal_authoring_bp)
     app.register_blueprint(proposal_staff_bp)
     app.register_blueprint(proposals_api_bp)
+    app.register_blueprint(budgets_bp)
+    app.register_blueprint(budget_staff_bp)
+    app.register_blueprint(voters_bp)
 
 
 def _import_models() -> None:
     # Every model module, so Alembic and create_all see the whole schema.
     import civic.accounts.models  # noqa: F401
+    import civic.budgets.models  # noqa: F401
     import civic.city.models  # noqa: F401
     import civic.comments.models  # noqa: F401
     import civic.follows.models  # noqa: F401

@@ -85,3 +85,114 @@ def translate_compile() -> None:
     from civic.translate import compile_catalogs
 
     compile_catalogs()
+
+
+@main.group()
+def pb() -> None:
+    """Pabulib files: import an election, count a budget, export its ballots."""
+
+
+def _budget_or_fail(budget_id: int):
+    from civic.budgets.models import Budget
+    from civic.extensions import db
+
+    budget = db.session.get(Budget, budget_id)
+    if budget is None:
+        raise click.ClickException(f"No budget with id {budget_id}.")
+    return budget
+
+
+@pb.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON line instead of a sentence.")
+@with_appcontext
+def pb_import(path: str, as_json: bool) -> None:
+    """Create a process, a budget, its projects and anonymous ballots from a .pb file."""
+    import json
+    import sys
+
+    from civic.budgets import pabulib, pbio
+    from civic.core.db import utcnow
+    from civic.core.errors import DomainError
+    from civic.extensions import db
+
+    total = _count_votes(path)
+    # The bar goes to stderr, so stdout stays one clean JSON line for scripts.
+    with click.progressbar(length=total, label="Importing ballots", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(number: int) -> None:
+            bar.update(number - done[0])
+            done[0] = number
+
+        try:
+            budget, ballots = pbio.import_file(path, utcnow(), progress=progress)
+        except (DomainError, pabulib.PbFormatError) as error:
+            db.session.rollback()
+            raise click.ClickException(str(getattr(error, "message", error))) from error
+        db.session.commit()
+        bar.update(max(total - done[0], 0))
+    summary = {"budget_id": budget.id, "projects": len(budget.projects), "ballots": ballots}
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(f"Imported budget {budget.id}: {summary['projects']} projects, {ballots} ballots.")
+
+
+def _count_votes(path: str) -> int:
+    # Half of the progress is reading, half is storing; count lines after VOTES for the length.
+    with open(path, encoding="utf-8-sig") as handle:
+        lines = 0
+        in_votes = False
+        for line in handle:
+            if in_votes:
+                lines += 1
+            elif line.strip().upper() == "VOTES":
+                in_votes = True
+    return max(lines - 1, 0) * 2
+
+
+@pb.command("tally")
+@click.argument("budget_id", type=int)
+@click.option("--rule", type=click.Choice(["greedy", "greedy-no-skip", "greedy-threshold", "equalshares/add1"]),
+              help="Count with this rule instead of the budget's own.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON line instead of a table.")
+@with_appcontext
+def pb_tally(budget_id: int, rule: str | None, as_json: bool) -> None:
+    """Count a budget's ballots."""
+    import json
+
+    from civic.budgets.counting import CountingError
+    from civic.budgets.results import count
+
+    budget = _budget_or_fail(budget_id)
+    try:
+        tally = count(budget, rule=rule)
+    except CountingError as error:
+        raise click.ClickException(str(error)) from error
+    projects = [{"project_id": p.project_id, "cost": p.cost, "votes": p.votes, "score": p.score,
+                 "selected": p.selected} for p in tally.projects]
+    if as_json:
+        click.echo(json.dumps({"budget_id": budget.id, "rule": tally.rule, "projects": projects}))
+        return
+    click.echo(f"Budget {budget.id}, rule {tally.rule}, {tally.ballots} ballots, spent {tally.spent} "
+               f"of {tally.budget}")
+    for p in projects:
+        click.echo(f"  {'*' if p['selected'] else ' '} {p['project_id']:>12} cost {p['cost']:>12} "
+                   f"votes {p['votes']:>8} score {p['score']:>8}")
+
+
+@pb.command("export")
+@click.argument("budget_id", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Where to write the .pb file ('-' for standard output).")
+@with_appcontext
+def pb_export(budget_id: int, output: str) -> None:
+    """Write a budget's projects and anonymous ballots as a Pabulib file."""
+    from civic.budgets.pbio import export_text
+
+    budget = _budget_or_fail(budget_id)
+    # Published budgets give back exactly the published file, whose SHA-256 is on the results page.
+    text = budget.publication.ballots_file if budget.publication is not None else export_text(budget)
+    with click.open_file(output, "w", encoding="utf-8") as handle:
+        handle.write(text)

@@ -29,10 +29,10 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def secret_key(instance_path: Path, environ: Mapping[str, str]) -> str:
-    if environ.get("SECRET_KEY"):
-        return environ["SECRET_KEY"]
-    key_file = instance_path / "secret_key"
+def secret_key(instance_path: Path, environ: Mapping[str, str], name: str = "SECRET_KEY") -> str:
+    if environ.get(name):
+        return environ[name]
+    key_file = instance_path / name.lower()
     if key_file.exists():
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -55,6 +55,9 @@ def from_environment(instance_path: Path, environ: Mapping[str, str] | None = No
     return {
         "CIVIC_ENV": "production" if production else "development",
         "SECRET_KEY": secret_key(instance_path, env),
+        # Keys the hashes of document numbers and of (voter, budget) for ballot secrecy. Separate from
+        # SECRET_KEY so rotating the session key never orphans ballots; keep it out of the database.
+        "VOTING_KEY": secret_key(instance_path, env, "VOTING_KEY"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from civic.accounts import passwords
 from civic.accounts.models import Role, User
+from civic.budgets.demo import load_budget_demo
 from civic.city.models import City, District
 from civic.core.db import utcnow
 from civic.extensions import db
@@ -76,6 +77,7 @@ def load_demo(password: str) -> list[tuple[str, str]]:
     people["amina"], people["mei"] = people["resident"], people["staff"]
     load_plan_demo(people, now)
     load_proposal_demo(people, now)
+    load_budget_demo(people, now)
     # Last: it reports on the demo's comments and proposals. It does nothing once the log has entries.
     load_moderation_demo(people, now)
     return [(role.value, email) for role, email, *_rest in accounts]

@@ -35,6 +35,7 @@ def index():
 
 @bp.route("/<int:process_id>")
 def process(process_id: int):
+    from civic.budgets.services import budgets_of
     from civic.proposals import queries as proposal_queries
 
     process = db.session.scalars(sa.select(Process).where(Process.id == process_id).options(
@@ -44,4 +45,5 @@ def process(process_id: int):
     today = services.local_date(utcnow())
     latest = proposal_queries.latest_for_process(process, _viewer(), limit=5)
     return render("processes/process.html", process=process, today=today, latest=latest,
+                  budgets=budgets_of(process), now=utcnow(),
                   accepts_proposals=process.accepts_proposals(today), can_manage=services.can_manage(_viewer()))

@@ -86,7 +86,10 @@ def detail(proposal_id: int):
     viewer = _viewer()
     show_content = services.can_see_content(viewer, proposal)
     thread = thread_views([proposal.thread], viewer, utcnow())[proposal.thread_id] if show_content else None
+    from civic.budgets.services import projects_for_proposal
+
     return render("proposals/detail.html", show_content=show_content, thread=thread,
+                  projects=projects_for_proposal(proposal),
                   comments=thread.total if thread else 0,
                   following=follows.is_following(viewer, "proposal", proposal.id),
                   can_edit=services.can_edit(viewer, proposal),

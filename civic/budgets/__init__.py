@@ -1,0 +1,1 @@
+"""Participatory budgets: projects, eligibility, secret ballots, counting and results."""

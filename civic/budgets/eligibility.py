@@ -1,0 +1,184 @@
+"""Who may vote: the eligibility list, self-verification and in-person verification by staff.
+
+Document numbers are never stored. Each is normalised and kept as an HMAC under the voting key,
+so a leaked database does not reveal them and a guessed number cannot be checked offline.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from civic.accounts.models import User
+from civic.budgets.models import Budget, EligibleDocument, Voter
+from civic.city.models import District
+from civic.core.errors import DomainError, NotAllowed
+from civic.extensions import db
+
+_SEPARATORS = re.compile(r"[\s\-./]+")
+MAX_LIST_BYTES = 20 * 1024 * 1024
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    key = current_app.config["VOTING_KEY"].encode()
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def normalise_document(number: str) -> str:
+    """'ab 123-456' and 'AB123456' are the same document."""
+    return _SEPARATORS.sub("", number or "").upper()
+
+
+def document_hash(number: str) -> str:
+    return keyed_hash("document", normalise_document(number))
+
+
+def require_staff(actor: User | None) -> None:
+    if actor is None or not actor.is_staff:
+        raise NotAllowed(_l("Only city staff can manage the list of voters."))
+
+
+def voter_for(user: User | None) -> Voter | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalars(sa.select(Voter).where(Voter.user_id == user.id)).first()
+
+
+@dataclass
+class ListImport:
+    added: int = 0
+    updated: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+
+def _district_lookup() -> dict[str, District]:
+    lookup = {}
+    for district in db.session.scalars(sa.select(District)):
+        lookup[district.slug.casefold()] = district
+        for name in (district.names or {}).values():
+            lookup[name.casefold()] = district
+    return lookup
+
+
+def import_list(actor: User, raw: bytes, now: datetime) -> ListImport:
+    """Add or update rows from a CSV with the columns `document_number` and `district`.
+
+    `district` may be empty for a city-wide list. Bad rows are reported by line and skipped;
+    the good ones are kept.
+    """
+    require_staff(actor)
+    if len(raw) > MAX_LIST_BYTES:
+        raise DomainError(_l("The file is larger than 20 MB. Split it into smaller files."), "file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(_l("The file must be a CSV file saved as UTF-8."), "file") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "document_number" not in [name.strip() for name in reader.fieldnames]:
+        raise DomainError(_l("The first line must name the columns: document_number,district."), "file")
+    districts = _district_lookup()
+    existing = dict(db.session.execute(sa.select(EligibleDocument.document_hash, EligibleDocument.district_id)).all())
+    result = ListImport()
+    seen: set[str] = set()
+    for line, row in enumerate(reader, start=2):
+        row = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
+        number = normalise_document(row.get("document_number", ""))
+        district_name = row.get("district", "")
+        district = districts.get(district_name.casefold()) if district_name else None
+        if not number:
+            result.rejected.append((line, _l("The document number is empty.")))
+            continue
+        if district_name and district is None:
+            result.rejected.append((line, _l("Unknown district: %(name)s.", name=district_name)))
+            continue
+        digest = keyed_hash("document", number)
+        if digest in seen:
+            result.rejected.append((line, _l("This document number is already on an earlier line.")))
+            continue
+        seen.add(digest)
+        district_id = district.id if district else None
+        if digest in existing:
+            if existing[digest] != district_id:
+                db.session.execute(sa.update(EligibleDocument).where(EligibleDocument.document_hash == digest)
+                                   .values(district_id=district_id, imported_at=now))
+                result.updated += 1
+        else:
+            db.session.add(EligibleDocument(document_hash=digest, district_id=district_id, imported_at=now))
+            result.added += 1
+    db.session.flush()
+    return result
+
+
+def _already_used():
+    return DomainError(_l("This document has already been used to verify another account. If you think "
+                          "this is a mistake, contact the city."), "document_number")
+
+
+def verify_self(user: User, document_number: str, now: datetime) -> Voter:
+    """A resident proves they are on the eligibility list by entering their document number."""
+    if voter_for(user) is not None:
+        raise DomainError(_l("Your account is already verified."))
+    if not normalise_document(document_number):
+        raise DomainError(_l("Enter your document number."), "document_number")
+    digest = document_hash(document_number)
+    listed = db.session.get(EligibleDocument, digest)
+    if listed is None:
+        raise DomainError(_l("This document number is not on the list of residents who can vote. Check it "
+                             "and try again, or ask at a city service desk."), "document_number")
+    voter = db.session.scalars(sa.select(Voter).where(Voter.document_hash == digest)).first()
+    if voter is not None:
+        if voter.user_id is not None:
+            raise _already_used()
+        # Verified at a desk before: the account takes over that identity and its ballots.
+        voter.user_id = user.id
+        db.session.flush()
+        return voter
+    voter = Voter(document_hash=digest, user_id=user.id, district_id=listed.district_id, method="list",
+                  verified_at=now)
+    db.session.add(voter)
+    db.session.flush()
+    return voter
+
+
+def verify_in_person(actor: User, document_number: str, district_id: int | None, now: datetime,
+                     user: User | None = None) -> Voter:
+    """Staff saw the document. The list's district wins over the one staff picked, if listed."""
+    require_staff(actor)
+    if not normalise_document(document_number):
+        raise DomainError(_l("Enter the document number."), "document_number")
+    digest = document_hash(document_number)
+    voter = db.session.scalars(sa.select(Voter).where(Voter.document_hash == digest)).first()
+    if voter is not None:
+        if user is not None and voter.user_id not in (None, user.id):
+            raise _already_used()
+        if user is not None and voter.user_id is None:
+            if voter_for(user) is not None:
+                raise DomainError(_l("This account is already verified with another document."), "email")
+            voter.user_id = user.id
+        db.session.flush()
+        return voter
+    if user is not None and voter_for(user) is not None:
+        raise DomainError(_l("This account is already verified with another document."), "email")
+    listed = db.session.get(EligibleDocument, digest)
+    if listed is not None:
+        district_id = listed.district_id
+    elif district_id is not None and db.session.get(District, district_id) is None:
+        raise DomainError(_l("Choose a district from the list."), "district")
+    voter = Voter(document_hash=digest, user_id=user.id if user else None, district_id=district_id,
+                  method="in_person", verified_by_id=actor.id, verified_at=now)
+    db.session.add(voter)
+    db.session.flush()
+    return voter
+
+
+def may_vote_in(voter: Voter | None, budget: Budget) -> bool:
+    return voter is not None and (budget.district_id is None or voter.district_id == budget.district_id)

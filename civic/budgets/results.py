@@ -1,0 +1,124 @@
+"""Counting a budget from the database, closing the vote and publishing results for good.
+
+Published results carry the anonymous ballots as a Pabulib file and its SHA-256: anyone can
+download the file, check the hash and count again with any Pabulib tool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from civic.accounts.models import User
+from civic.budgets import counting
+from civic.budgets.models import AGE_BANDS, GENDERS, Ballot, BallotChoice, Budget, Participation, ResultPublication, Voter
+from civic.budgets.services import require_staff
+from civic.core.errors import DomainError
+from civic.extensions import db
+
+VOTE_TYPES = {"approval": "approval", "knapsack": "approval", "choose_one": "choose-1", "cumulative": "cumulative",
+              "ranked": "ordinal"}
+SMALL_GROUP = 10  # representativeness cells with fewer people are not shown
+
+
+def load_ballots(budget: Budget) -> list[counting.Ballot]:
+    """Every ballot of the budget, projects named by their public id, ranked ballots in rank order."""
+    public = {project.id: project.public_id for project in budget.projects}
+    rows = db.session.execute(
+        sa.select(Ballot.id, BallotChoice.project_id, BallotChoice.points, BallotChoice.rank)
+        .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
+        .where(Ballot.budget_id == budget.id)
+        .order_by(Ballot.id, BallotChoice.rank, BallotChoice.project_id))
+    grouped: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for ballot_id, project_id, points, _rank in rows:
+        choices = grouped[ballot_id]
+        if project_id is not None:
+            choices.append((public[project_id], points))
+    cumulative = budget.ballot_kind == "cumulative"
+    return [counting.Ballot(tuple(p for p, _ in choices), tuple(n for _, n in choices) if cumulative else None)
+            for choices in grouped.values()]
+
+
+def count(budget: Budget, rule: str | None = None, ballots: list[counting.Ballot] | None = None) -> counting.Tally:
+    ballots = load_ballots(budget) if ballots is None else ballots
+    return counting.tally([(project.public_id, project.cost) for project in budget.projects], ballots,
+                          vote_type=VOTE_TYPES[budget.ballot_kind], budget=budget.amount,
+                          rule=rule or budget.counting_rule, threshold=budget.threshold,
+                          max_length=budget.max_ranks if budget.ballot_kind == "ranked" else None)
+
+
+def voter_count(budget: Budget) -> int:
+    if budget.imported:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Ballot).where(Ballot.budget_id == budget.id))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Participation)
+                             .where(Participation.budget_id == budget.id))
+
+
+def eligible_count(budget: Budget) -> int | None:
+    """Verified voters who could vote in this budget (None for imports: unknown)."""
+    if budget.imported:
+        return None
+    query = sa.select(sa.func.count()).select_from(Voter)
+    if budget.district_id is not None:
+        query = query.where(Voter.district_id == budget.district_id)
+    return db.session.scalar(query)
+
+
+def close_voting(actor: User | None, budget: Budget, now: datetime) -> None:
+    from civic.budgets.voting import state
+
+    require_staff(actor)
+    if state(budget, now) not in ("open", "ended"):
+        raise DomainError(_l("Only a vote that has opened can be closed."))
+    budget.closed_at = now
+    db.session.flush()
+
+
+def publish(actor: User | None, budget: Budget, now: datetime) -> ResultPublication:
+    from civic.budgets.pbio import export_text
+
+    require_staff(actor)
+    if budget.publication is not None:
+        raise DomainError(_l("The results have already been published."))
+    if budget.closed_at is None:
+        raise DomainError(_l("Close the vote before publishing the results."))
+    ballots = load_ballots(budget)
+    tally = count(budget, ballots=ballots)
+    text = export_text(budget, tally=tally)
+    publication = ResultPublication(
+        budget_id=budget.id, published_at=now, published_by_id=actor.id, rule=tally.rule,
+        results=as_json(tally), voters=voter_count(budget), eligible=eligible_count(budget),
+        ballots_file=text, ballots_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    db.session.add(publication)
+    db.session.flush()
+    return publication
+
+
+def as_json(tally: counting.Tally) -> dict:
+    return {"rule": tally.rule, "vote_type": tally.vote_type, "budget": tally.budget, "spent": tally.spent,
+            "ballots": tally.ballots, "details": tally.details,
+            "projects": [{"project_id": p.project_id, "cost": p.cost, "votes": p.votes, "score": p.score,
+                          "selected": p.selected, "rank": p.rank} for p in tally.projects]}
+
+
+def representativeness(budget: Budget) -> dict[str, list[tuple[str, int | None]]]:
+    """Voluntary answers, counted per group; groups under SMALL_GROUP people are hidden (None)."""
+    report = {}
+    for column, values in (("age_band", AGE_BANDS), ("gender", GENDERS)):
+        rows = dict(db.session.execute(
+            sa.select(getattr(Participation, column), sa.func.count())
+            .where(Participation.budget_id == budget.id).group_by(getattr(Participation, column))).all())
+        report[column] = [(value, rows.get(value, 0) if rows.get(value, 0) >= SMALL_GROUP else None)
+                          for value in values]
+        unanswered = rows.get(None, 0)
+        report[column].append((None, unanswered if unanswered >= SMALL_GROUP else None))
+    district_rows = db.session.execute(
+        sa.select(Voter.district_id, sa.func.count()).join(Participation, Participation.voter_id == Voter.id)
+        .where(Participation.budget_id == budget.id).group_by(Voter.district_id)).all()
+    report["district"] = [(district_id, people if people >= SMALL_GROUP else None)
+                          for district_id, people in district_rows]
+    return report

@@ -1,0 +1,204 @@
+"""Casting a ballot: one per voter per budget, never lost, never counted twice.
+
+The database enforces it: `participation` is unique per (budget, voter) and `ballot` per
+(budget, voter_key). A change first takes a write lock on the voter's ballot row (an UPDATE that
+changes nothing), so two submissions of the same voter are serialised on PostgreSQL and SQLite
+alike, and the second one replaces the first completely instead of mixing with it. A first ballot
+racing another first ballot loses on the unique constraint and is retried as a change.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from civic.accounts.models import User
+from civic.budgets import rules
+from civic.budgets.eligibility import keyed_hash, may_vote_in, voter_for
+from civic.budgets.models import AGE_BANDS, GENDERS, VOTE_CHANNELS, Ballot, BallotChoice, Budget, Participation, Voter
+from civic.core.errors import DomainError, NotAllowed
+from civic.core.i18n import format_when
+from civic.extensions import db
+
+ATTEMPTS = 40
+_RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L to misread on the phone
+
+
+class BallotRejected(DomainError):
+    """The ballot breaks the rule; `check.errors` lists every problem for the error summary."""
+
+    def __init__(self, check: rules.BallotCheck):
+        super().__init__(check.errors[0].message, check.errors[0].field)
+        self.check = check
+
+
+def state(budget: Budget, now: datetime) -> str:
+    """draft, upcoming, open, ended (window over, not yet closed by staff), closed or published."""
+    if budget.publication is not None:
+        return "published"
+    if budget.closed_at is not None:
+        return "closed"
+    if budget.opens_at is None or budget.closes_at is None:
+        return "draft"
+    if now < budget.opens_at:
+        return "upcoming"
+    if now >= budget.closes_at:
+        return "ended"
+    return "open"
+
+
+def voting_closes_at(budget: Budget) -> datetime | None:
+    return budget.closed_at or budget.closes_at
+
+
+def voter_key(voter_id: int, budget_id: int) -> str:
+    return keyed_hash("ballot", f"{voter_id}:{budget_id}")
+
+
+def refusal(budget: Budget, user: User | None, voter: Voter | None, now: datetime) -> str | None:
+    """Why this person cannot vote here now, as a code the page turns into a full sentence; None if they can."""
+    current = state(budget, now)
+    if current in ("draft", "upcoming"):
+        return current
+    if current != "open":
+        return "closed"
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "sign_in"
+    if voter is None:
+        return "verify"
+    if not may_vote_in(voter, budget):
+        return "district"
+    return None
+
+
+def participation_of(budget: Budget, voter: Voter | None) -> Participation | None:
+    if voter is None:
+        return None
+    return db.session.scalars(sa.select(Participation).where(Participation.budget_id == budget.id,
+                                                             Participation.voter_id == voter.id)).first()
+
+
+def choices_of(budget: Budget, voter: Voter | None) -> rules.Choices:
+    """The voter's current ballot, found only through the keyed hash."""
+    if voter is None:
+        return {}
+    rows = db.session.execute(
+        sa.select(BallotChoice.project_id, BallotChoice.points, BallotChoice.rank)
+        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
+        .where(Ballot.budget_id == budget.id, Ballot.voter_key == voter_key(voter.id, budget.id)))
+    ranked = budget.ballot_kind == "ranked"
+    return {project_id: (rank if ranked else points) for project_id, points, rank in rows}
+
+
+def _new_receipt() -> str:
+    code = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(12))
+    return "-".join(code[i:i + 4] for i in range(0, 12, 4))
+
+
+@dataclass
+class Cast:
+    channel: str = "online"
+    entered_by: User | None = None
+    replace: bool = True  # staff must confirm before replacing a ballot already cast
+    age_band: str | None = None
+    gender: str | None = None
+
+
+def _retryable(error: Exception) -> bool:
+    orig = getattr(error, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in {"23505", "40001", "40P01", "55P03"}:
+        return True
+    message = str(orig or error).lower()
+    return "unique constraint failed" in message or "database is locked" in message
+
+
+def cast_ballot(voter_id: int, budget_id: int, choices: rules.Choices, now: datetime,
+                how: Cast | None = None, *, commit: bool = True) -> Participation:
+    """Store or replace the voter's ballot and commit. The service owns this transaction because
+    losing a race means rolling back and trying again, which a view must not have to know.
+
+    `commit=False` (demo data, imports inside a larger transaction): one attempt, no commit.
+    """
+    how = how or Cast()
+    if not commit:
+        return _cast_once(voter_id, budget_id, choices, now, how)
+    for attempt in range(ATTEMPTS):
+        try:
+            participation = _cast_once(voter_id, budget_id, choices, now, how)
+            db.session.commit()
+            return participation
+        except (IntegrityError, OperationalError) as error:
+            db.session.rollback()
+            if attempt == ATTEMPTS - 1 or not _retryable(error):
+                raise
+            time.sleep(random.uniform(0.002, 0.02) * min(attempt + 1, 10))
+    raise AssertionError("unreachable")
+
+
+def _cast_once(voter_id: int, budget_id: int, choices: rules.Choices, now: datetime, how: Cast) -> Participation:
+    budget = db.session.get(Budget, budget_id)
+    voter = db.session.get(Voter, voter_id)
+    if budget is None or voter is None:
+        raise DomainError(_l("This budget or voter no longer exists."))
+    if how.channel not in VOTE_CHANNELS:
+        raise DomainError(_l("Choose how the ballot was received."), "channel")
+    if how.channel != "online" and (how.entered_by is None or not how.entered_by.is_staff):
+        raise NotAllowed(_l("Only city staff can enter ballots received on paper, at a desk or by phone."))
+    current = state(budget, now)
+    if current in ("draft", "upcoming"):
+        raise DomainError(_l("Voting has not started yet."))
+    if current != "open":
+        raise DomainError(_l("Voting has closed; ballots can no longer be cast or changed."))
+    if not may_vote_in(voter, budget):
+        raise DomainError(_l("This budget is only for residents of %(district)s.",
+                             district=budget.district.name.text if budget.district else ""))
+    if how.age_band not in (None, *AGE_BANDS) or how.gender not in (None, *GENDERS):
+        raise DomainError(_l("Choose an answer from the list, or leave it empty."))
+    check = rules.check(budget, choices)
+    if not check.valid:
+        raise BallotRejected(check)
+
+    key = voter_key(voter.id, budget.id)
+    # The write lock comes first: everything below sees the one current ballot or none.
+    locked = db.session.execute(sa.update(Ballot).where(Ballot.budget_id == budget.id, Ballot.voter_key == key)
+                                .values(voter_key=key)).rowcount
+    if locked:
+        participation = participation_of(budget, voter)
+        if not how.replace:
+            raise DomainError(_l("This resident has already voted (%(when)s). Tick “Replace their ballot” "
+                                 "only if they asked to change it.", when=format_when(participation.changed_at)
+                                 if participation else ""), "replace")
+        ballot_id = db.session.scalar(sa.select(Ballot.id).where(Ballot.budget_id == budget.id,
+                                                                 Ballot.voter_key == key))
+        db.session.execute(sa.delete(BallotChoice).where(BallotChoice.ballot_id == ballot_id))
+    else:
+        participation = Participation(budget_id=budget.id, voter_id=voter.id, receipt=_new_receipt(),
+                                      first_voted_at=now)
+        db.session.add(participation)
+        db.session.flush()  # loses here, on the unique constraint, if another first ballot won
+        ballot_id = uuid.uuid4().hex
+        db.session.execute(sa.insert(Ballot).values(id=ballot_id, budget_id=budget.id, voter_key=key))
+    ranked = budget.ballot_kind == "ranked"
+    db.session.execute(sa.insert(BallotChoice), [
+        {"ballot_id": ballot_id, "project_id": project.id, "points": 1 if ranked else value,
+         "rank": value if ranked else None} for project, value in check.chosen])
+    participation.changed_at = now
+    participation.channel = how.channel
+    participation.entered_by_id = how.entered_by.id if how.channel != "online" and how.entered_by else None
+    if how.age_band is not None or how.gender is not None:
+        participation.age_band, participation.gender = how.age_band, how.gender
+    db.session.flush()
+    return participation
+
+
+def voter_of(user: User | None) -> Voter | None:
+    return voter_for(user)
