@@ -102,6 +102,9 @@ class _Reader:
             if section is None:
                 raise PbFormatError(self.line, "expected a META, PROJECTS or VOTES section line before any data")
             if len(row) != len(header):
+                if len(row) == 1:
+                    raise PbFormatError(self.line, f"{row[0]!r} is not a section name (META, PROJECTS, VOTES) and "
+                                                   f"the {section.upper()} section expects {len(header)} fields")
                 raise PbFormatError(self.line, f"expected {len(header)} fields as in the {section.upper()} header, "
                                                f"found {len(row)}")
             if section == "meta":

@@ -1,0 +1,179 @@
+"""Casting ballots: one per voter, replaced completely on change, the window and district respected,
+assisted ballots across channels, and ballot secrecy in the schema itself.
+
+Each test runs inside one request context, so factories, services and assertions share one session.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from civic.budgets import eligibility, results, voting
+from civic.budgets.models import Ballot, BallotChoice, EligibleDocument, Participation, ResultPublication
+from civic.core.db import utcnow
+from civic.core.errors import DomainError, NotAllowed
+from civic.extensions import db as _db
+
+
+def _count(db, model, **where):
+    query = sa.select(sa.func.count()).select_from(model)
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
+    return db.session.scalar(query)
+
+
+def test_first_ballot_then_a_change_replaces_it_completely(ctx, db, make_budget, make_voter, make_user):
+    budget = make_budget()
+    a, b, c, _d = [p.id for p in budget.projects]
+    voter = make_voter(user=make_user())
+    first = voting.cast_ballot(voter.id, budget.id, {a: 1, b: 1}, utcnow())
+    receipt, voted_at = first.receipt, first.first_voted_at
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", receipt)
+    later = utcnow() + timedelta(minutes=5)
+    second = voting.cast_ballot(voter.id, budget.id, {c: 1}, later)
+    assert voting.choices_of(budget, voter) == {c: 1}  # nothing of the first ballot is left
+    assert _count(db, Participation, budget_id=budget.id) == 1
+    assert _count(db, Ballot, budget_id=budget.id) == 1
+    assert _count(db, BallotChoice) == 1
+    assert second.receipt == receipt and second.first_voted_at == voted_at and second.changed_at == later
+
+
+@pytest.mark.parametrize("window, message", [("upcoming", "Voting has not started yet."),
+                                             ("ended", "Voting has closed"), (None, "Voting has not started")])
+def test_no_ballot_outside_the_window(ctx, db, make_budget, make_voter, window, message):
+    budget = make_budget(window=window)
+    voter = make_voter()
+    with pytest.raises(DomainError) as refused:
+        voting.cast_ballot(voter.id, budget.id, {budget.projects[0].id: 1}, utcnow())
+    assert str(refused.value.message).startswith(message)
+    assert _count(db, Ballot, budget_id=budget.id) == 0
+
+
+def test_closing_early_stops_voting(ctx, db, make_budget, make_voter, make_user):
+    budget = make_budget()
+    voter = make_voter()
+    results.close_voting(make_user("staff"), budget, utcnow())
+    with pytest.raises(DomainError):
+        voting.cast_ballot(voter.id, budget.id, {budget.projects[0].id: 1}, utcnow())
+
+
+def test_district_budgets_only_for_their_residents(ctx, db, make_budget, make_voter, make_district):
+    north, south = make_district(), make_district()
+    budget = make_budget(district_id=north.id)
+    with pytest.raises(DomainError) as refused:
+        voting.cast_ballot(make_voter(district=south).id, budget.id, {budget.projects[0].id: 1}, utcnow())
+    assert "only for residents of" in str(refused.value.message)
+    voting.cast_ballot(make_voter(district=north).id, budget.id, {budget.projects[0].id: 1}, utcnow())
+    city_wide = make_budget()
+    voting.cast_ballot(make_voter(district=south).id, city_wide.id, {city_wide.projects[0].id: 1}, utcnow())
+    assert _count(db, Participation) == 2
+
+
+def test_a_rule_breaking_ballot_is_not_stored(ctx, db, make_budget, make_voter):
+    budget = make_budget(ballot_kind="knapsack", amount=500_000, costs=(300_000, 300_000))
+    voter = make_voter()
+    with pytest.raises(voting.BallotRejected) as refused:
+        voting.cast_ballot(voter.id, budget.id, {p.id: 1 for p in budget.projects}, utcnow())
+    assert "more than the budget" in str(refused.value.check.errors[0].message)
+    assert _count(db, Participation, budget_id=budget.id) == 0
+
+
+def test_assisted_ballots_need_staff_and_keep_one_ballot_across_channels(ctx, db, make_budget, make_user):
+    budget = make_budget()
+    a, b, *_ = [p.id for p in budget.projects]
+    staff, resident = make_user("staff"), make_user()
+    db.session.add(EligibleDocument(document_hash=eligibility.document_hash("AB123456"), imported_at=utcnow()))
+    # At the desk: staff see the document; the person has no account yet.
+    voter = eligibility.verify_in_person(staff, "ab 123-456", None, utcnow())
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        voting.cast_ballot(voter.id, budget.id, {a: 1}, utcnow(), voting.Cast(channel="phone", entered_by=resident))
+    voting.cast_ballot(voter.id, budget.id, {a: 1}, utcnow(), voting.Cast(channel="desk", entered_by=staff))
+    with pytest.raises(DomainError) as refused:
+        voting.cast_ballot(voter.id, budget.id, {b: 1}, utcnow(),
+                           voting.Cast(channel="phone", entered_by=staff, replace=False))
+    assert refused.value.field == "replace"
+    db.session.rollback()
+    # Later the same person verifies online with the same document: same voter, same ballot.
+    online = eligibility.verify_self(resident, "AB123456", utcnow())
+    db.session.commit()
+    assert online.id == voter.id
+    assert voting.choices_of(budget, online) == {a: 1}
+    voting.cast_ballot(online.id, budget.id, {b: 1}, utcnow())
+    participation = db.session.scalars(sa.select(Participation).where(Participation.budget_id == budget.id)).one()
+    assert participation.channel == "online" and participation.entered_by_id is None
+    assert _count(db, Ballot, budget_id=budget.id) == 1
+
+
+def test_the_assisted_channel_and_staff_member_are_recorded_with_the_participation(ctx, db, make_budget, make_user):
+    budget = make_budget()
+    staff = make_user("staff")
+    voter = eligibility.verify_in_person(staff, "ZX-99", None, utcnow())
+    db.session.commit()
+    voting.cast_ballot(voter.id, budget.id, {budget.projects[0].id: 1}, utcnow(),
+                       voting.Cast(channel="phone", entered_by=staff))
+    participation = db.session.scalars(sa.select(Participation).where(Participation.budget_id == budget.id)).one()
+    assert (participation.channel, participation.entered_by_id) == ("phone", staff.id)
+
+
+def test_no_table_links_a_person_to_ballot_contents(app):
+    """The schema: ballot and ballot_choice reference no person, voter or participation, and carry
+    nothing (time, channel, sequence) that could be matched to the participation record."""
+    metadata = _db.metadata
+    for name in ("ballot", "ballot_choice"):
+        table = metadata.tables[name]
+        referenced = {fk.column.table.name for fk in table.foreign_keys}
+        assert referenced <= {"budget", "project", "ballot"}, (name, referenced)
+        for column in table.columns:
+            assert not isinstance(column.type, (sa.DateTime, sa.Date)), (name, column.name)
+            assert "DateTime" not in type(column.type).__name__, (name, column.name)
+            assert column.name not in {"user_id", "voter_id", "channel", "entered_by_id", "created_at"}
+    assert metadata.tables["ballot"].c.id.type.python_type is str  # random, not a sequence
+    # And the other way: what says who voted holds nothing of what they chose.
+    participation = {fk.column.table.name for fk in metadata.tables["participation"].foreign_keys}
+    assert participation.isdisjoint({"ballot", "ballot_choice", "project"})
+
+
+def test_ballots_are_found_only_with_the_voting_key(app, ctx, db, make_budget, make_voter, make_user):
+    budget = make_budget()
+    voter = make_voter(user=make_user())
+    participation = voting.cast_ballot(voter.id, budget.id, {budget.projects[1].id: 1}, utcnow())
+    stored = db.session.scalars(sa.select(Ballot).where(Ballot.budget_id == budget.id)).one()
+    assert re.fullmatch(r"[0-9a-f]{32}", stored.id)
+    assert stored.voter_key == voting.voter_key(voter.id, budget.id)
+    original = app.config["VOTING_KEY"]
+    try:
+        app.config["VOTING_KEY"] = "someone-without-the-key"
+        assert stored.voter_key != voting.voter_key(voter.id, budget.id)
+    finally:
+        app.config["VOTING_KEY"] = original
+    # Nothing in the participation row equals anything in the ballot row.
+    assert {stored.id, stored.voter_key}.isdisjoint(
+        {str(participation.id), participation.receipt, str(participation.voter_id)})
+
+
+def test_published_results_cannot_be_changed_or_deleted(ctx, db, make_budget, make_voter, make_user):
+    budget = make_budget()
+    staff = make_user("staff")
+    voting.cast_ballot(make_voter().id, budget.id, {budget.projects[0].id: 1}, utcnow())
+    results.close_voting(staff, budget, utcnow())
+    publication = results.publish(staff, budget, utcnow())
+    db.session.commit()
+    for statement in (sa.update(ResultPublication).where(ResultPublication.id == publication.id).values(voters=99),
+                      sa.delete(ResultPublication).where(ResultPublication.id == publication.id)):
+        with pytest.raises(sa.exc.DatabaseError, match="published results cannot be changed"):
+            with db.session.begin_nested():
+                db.session.execute(statement)
+
+
+def test_ballot_choices_obey_database_checks(ctx, db, make_budget):
+    budget = make_budget()
+    db.session.execute(sa.insert(Ballot).values(id="f" * 32, budget_id=budget.id, voter_key=None))
+    for values in ({"points": 0}, {"rank": 0}):
+        with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+            db.session.execute(sa.insert(BallotChoice).values(ballot_id="f" * 32, project_id=budget.projects[0].id,
+                                                              **{"points": 1, **values}))
