@@ -70,6 +70,7 @@ def _init_login(app: Flask, login_manager) -> None:
 def _register_blueprints(app: Flask) -> None:
     from civic.accounts.admin import bp as admin_bp
     from civic.accounts.views import bp as accounts_bp
+    from civic.budgets.api import bp as budgets_api_bp
     from civic.budgets.staff import bp as budget_staff_bp
     from civic.budgets.staff import voters_bp
     from civic.budgets.views import bp as budgets_bp
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(budgets_bp)
     app.register_blueprint(budget_staff_bp)
     app.register_blueprint(voters_bp)
+    app.register_blueprint(budgets_api_bp)
 
 
 def _import_models() -> None:

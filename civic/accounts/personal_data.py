@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 _EXPORTERS: dict[str, Callable] = {}
+_ERASERS: dict[str, Callable] = {}
 
 
 def register_exporter(name: str, exporter: Callable) -> None:
@@ -18,3 +19,13 @@ def register_exporter(name: str, exporter: Callable) -> None:
 
 def collect(user) -> dict:
     return {name: exporter(user) for name, exporter in sorted(_EXPORTERS.items())}
+
+
+def register_eraser(name: str, eraser: Callable) -> None:
+    """`eraser(user)` removes what links that area's records to the person when they delete their account."""
+    _ERASERS[name] = eraser
+
+
+def erase(user) -> None:
+    for _name, eraser in sorted(_ERASERS.items()):
+        eraser(user)

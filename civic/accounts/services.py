@@ -218,6 +218,7 @@ def delete_account(user: User, *, password: str, now: datetime) -> None:
     user.district = None
     user.show_name_publicly = False
     user.deleted_at = now
+    personal_data.erase(user)
     end_sessions(user)
 
 

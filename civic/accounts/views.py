@@ -149,8 +149,10 @@ def profile():
                 session[SESSION_KEY] = language
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))
+    from civic.budgets.eligibility import voter_for
+
     return render("accounts/profile.html", form=form, role_label=forms.ROLE_LABELS[user.role],
-                  status=422 if form.errors else 200)
+                  voter=voter_for(user), status=422 if form.errors else 200)
 
 
 @bp.route("/password", methods=["GET", "POST"])

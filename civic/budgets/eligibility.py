@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from civic.accounts.models import User
+from civic.accounts.personal_data import register_eraser, register_exporter
 from civic.budgets.models import Budget, EligibleDocument, Voter
 from civic.city.models import District
 from civic.core.errors import DomainError, NotAllowed
@@ -182,3 +183,28 @@ def verify_in_person(actor: User, document_number: str, district_id: int | None,
 
 def may_vote_in(voter: Voter | None, budget: Budget) -> bool:
     return voter is not None and (budget.district_id is None or voter.district_id == budget.district_id)
+
+
+def export_voting(user: User) -> dict:
+    """Verification and participation, never ballot contents: those are secret even from the download."""
+    from civic.budgets.models import Participation
+
+    voter = voter_for(user)
+    if voter is None:
+        return {}
+    rows = db.session.scalars(sa.select(Participation).where(Participation.voter_id == voter.id)
+                              .order_by(Participation.id))
+    return {"verified_at": voter.verified_at.isoformat(), "method": voter.method, "district_id": voter.district_id,
+            "participations": [{"budget_id": p.budget_id, "first_voted_at": p.first_voted_at.isoformat(),
+                                "changed_at": p.changed_at.isoformat(), "channel": p.channel, "receipt": p.receipt,
+                                "age_band": p.age_band, "gender": p.gender} for p in rows]}
+
+
+def unlink_voter(user: User) -> None:
+    """A deleted account keeps no link to the document it was verified with; the ballots stay counted,
+    and the document still cannot vote twice."""
+    db.session.execute(sa.update(Voter).where(Voter.user_id == user.id).values(user_id=None))
+
+
+register_exporter("voting", export_voting)
+register_eraser("voting", unlink_voter)

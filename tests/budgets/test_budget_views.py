@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import pytest
@@ -280,3 +281,39 @@ def test_representativeness_hides_groups_under_ten(app, db, make_budget, make_vo
     with app.test_request_context():
         report = results.representativeness(db.session.get(Budget, budget.id))
     assert dict(report["age_band"])["25-34"] == (None if voters < 10 else 10)
+
+
+def test_api_lists_budgets_with_projects_and_published_results(app, client, db, make_budget, make_voter, make_user):
+    from civic.budgets import results, voting
+
+    budget = make_budget()
+    voter = make_voter(user=make_user(email="voter-secret@example.org"))
+    with app.test_request_context():
+        voting.cast_ballot(voter.id, budget.id, {budget.projects[0].id: 1}, utcnow())
+        staff = make_user("staff")
+        results.close_voting(staff, db.session.get(Budget, budget.id), utcnow())
+        results.publish(staff, db.session.get(Budget, budget.id), utcnow())
+        db.session.commit()
+    listing = client.get("/api/v1/budgets").get_json()["budgets"]
+    record = next(item for item in listing if item["id"] == budget.id)
+    assert record["state"] == "published" and record["results"]["voters"] == 1
+    assert record["projects"][0]["votes"] == 1 and record["projects"][0]["selected"] is True
+    assert client.get(f"/api/v1/budgets/{budget.id}").get_json()["id"] == budget.id
+    raw = client.get("/api/v1/budgets").get_data(as_text=True)
+    assert "voter-secret" not in raw and "receipt" not in raw
+
+
+def test_download_my_data_has_participation_but_not_ballot_contents(app, client, db, login_as, make_budget,
+                                                                  make_voter):
+    from civic.budgets import voting
+
+    budget = make_budget()
+    user = login_as()
+    voter = make_voter(user=user)
+    with app.test_request_context():
+        participation = voting.cast_ballot(voter.id, budget.id, {budget.projects[2].id: 1}, utcnow())
+        receipt = participation.receipt
+    voting_data = json.loads(client.get("/account/data.json").get_data(as_text=True))["voting"]
+    assert voting_data["participations"][0]["receipt"] == receipt
+    assert set(voting_data["participations"][0]) == {"budget_id", "first_voted_at", "changed_at", "channel",
+                                                     "receipt", "age_band", "gender"}  # no choices

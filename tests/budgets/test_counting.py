@@ -80,7 +80,7 @@ def test_ties_go_to_the_cheaper_project_then_to_the_one_listed_first():
     assert [p.rank for p in result.projects] == [1, 2, 3, 4]
     # Only one project of 30 fits: p9 wins the tie because it is listed before p10 (not "p10" < "p9" as text).
     assert selected(result) == {"p9"}
-    # With 70, p9 and p10 take 60 and x (40) no longer fits, though listed first and bought first by list order.
+    # With 70, p9 and p10 take 60 and x (40) no longer fits. In list order alone, x and p9 would be bought.
     assert selected(tally(projects, ballots, vote_type="approval", budget=70, rule="greedy")) == {"p9", "p10"}
 
 
@@ -351,19 +351,20 @@ def pabutools_selection(path: Path) -> tuple[set[str], list[str]]:
         profile = election_module.CumulativeProfile(
             [election_module.CumulativeBallot({objects[p]: n for p, n in zip(b.vote, b.points)}) for b in pb.ballots])
 
-        def satisfaction(instance, profile, ballot):
-            return AdditiveSatisfaction(instance, profile, ballot,
-                                        lambda _i, _p, ballot, project, _v: ballot.get(project, 0) * project.cost)
+        class satisfaction(AdditiveSatisfaction):  # points times cost
+            def __init__(self, instance, profile, ballot):
+                super().__init__(instance, profile, ballot,
+                                 lambda _i, _p, ballot, project, _v: ballot.get(project, 0) * project.cost)
     else:
         length = int(meta["max_length"])
         profile = election_module.OrdinalProfile(
             [election_module.OrdinalBallot([objects[p] for p in b.vote]) for b in pb.ballots])
 
-        def satisfaction(instance, profile, ballot):
-            return AdditiveSatisfaction(
-                instance, profile, ballot,
-                lambda _i, _p, ballot, project, _v: (length - ballot.position(project)) * project.cost
-                if project in ballot else 0)
+        class satisfaction(AdditiveSatisfaction):  # Borda points times cost
+            def __init__(self, instance, profile, ballot):
+                super().__init__(instance, profile, ballot,
+                                 lambda _i, _p, ballot, project, _v: (length - ballot.position(project)) * project.cost
+                                 if project in ballot else 0)
 
     threshold = int(meta.get("min_project_score_threshold", 0))
     instance = election_module.Instance(budget_limit=int(meta["budget"]))
@@ -373,8 +374,7 @@ def pabutools_selection(path: Path) -> tuple[set[str], list[str]]:
         outcome = rules.method_of_equal_shares(instance, profile, sat_class=satisfaction, voter_budget_increment=1)
     else:
         # Identical ballots counted once with a multiplicity: same result, several times faster.
-        outcome = rules.greedy_utilitarian_welfare(instance, profile.as_multiprofile(), sat_class=satisfaction,
-                                                   is_sat_additive=True)
+        outcome = rules.greedy_utilitarian_welfare(instance, profile.as_multiprofile(), sat_class=satisfaction)
     return {p.name for p in outcome}, [p.name for p in outcome]
 
 

@@ -177,3 +177,19 @@ def test_ballot_choices_obey_database_checks(ctx, db, make_budget):
         with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
             db.session.execute(sa.insert(BallotChoice).values(ballot_id="f" * 32, project_id=budget.projects[0].id,
                                                               **{"points": 1, **values}))
+
+
+def test_deleting_the_account_unlinks_the_voter_but_keeps_one_ballot_per_document(ctx, db, make_budget,
+                                                                                   make_voter, make_user):
+    from civic.accounts.services import delete_account
+    from tests.conftest import TEST_PASSWORD
+
+    budget = make_budget()
+    user = make_user()
+    voter = make_voter(user=user)
+    voting.cast_ballot(voter.id, budget.id, {budget.projects[0].id: 1}, utcnow())
+    delete_account(user, password=TEST_PASSWORD, now=utcnow())
+    db.session.commit()
+    db.session.refresh(voter)
+    assert voter.user_id is None and voter.document_hash  # the document still cannot vote twice
+    assert _count(db, Ballot, budget_id=budget.id) == 1
