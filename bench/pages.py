@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 PAGES = ["/", "/account/sign-in", "/account/register", "/privacy", "/plans/1", "/plans/1/goals/2", "/processes/1",
-         "/proposals/", "/proposals/2", "/transparency", "/api/v1/plans/1", "/api/v1/proposals"]
+         "/proposals/", "/proposals/2", "/transparency", "/api/v1/plans/1", "/api/v1/proposals",
+         "/budgets/1", "/budgets/projects/1", "/budgets/6/results", "/api/v1/budgets"]
 STATIC = ["/static/css/civic.css", "/static/js/civic.js", "/static/js/vendor/htmx-2.0.11.min.js"]
 
 

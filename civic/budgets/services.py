@@ -269,3 +269,11 @@ def projects_for_proposal(proposal: Proposal) -> list[Project]:
     return list(db.session.scalars(sa.select(Project).join(project_proposal).where(
         project_proposal.c.proposal_id == proposal.id).options(selectinload(Project.budget))
         .order_by(Project.id)))
+
+
+def open_budgets(now) -> list[Budget]:
+    """Budgets people can vote in right now, for the home page."""
+    return list(db.session.scalars(sa.select(Budget).where(Budget.opens_at <= now, Budget.closes_at > now,
+                                                           Budget.closed_at.is_(None))
+                                   .options(selectinload(Budget.district), selectinload(Budget.publication))
+                                   .order_by(Budget.closes_at, Budget.id)))

@@ -18,7 +18,11 @@ bp = Blueprint("pages", __name__)
 
 @bp.route("/")
 def home():
-    return render("pages/home.html", districts=list_districts(), plans=list_plans(), now=utcnow())
+    from civic.budgets.services import open_budgets
+
+    now = utcnow()
+    return render("pages/home.html", districts=list_districts(), plans=list_plans(), now=now,
+                  budgets=open_budgets(now))
 
 
 @bp.route("/accessibility")

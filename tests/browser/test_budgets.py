@@ -607,3 +607,37 @@ def test_ballot_for_screen_readers(live_server, new_page):
     expect(summary).to_contain_text("€1,080,000 of €1,200,000 left.")
     expect(summary).to_have_attribute("role", "status")
     assert page.js_errors == [], page.js_errors
+
+
+_FOCUS_AND_BAR = """() => {
+  const focused = document.activeElement, bar = document.querySelector('.ballot-summary');
+  const f = focused.getBoundingClientRect(), b = bar.getBoundingClientRect();
+  return {name: focused.id || focused.textContent.trim().slice(0, 40), inBar: bar.contains(focused),
+          isVote: focused.matches('button[name=action][value=vote]'),
+          hidden: f.top >= b.top - 0.5 && f.bottom <= b.bottom + 0.5 && f.left >= b.left - 0.5
+                  && f.right <= b.right + 0.5};
+}"""
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("language, viewport", [("en", "phone"), ("ar", "phone"), ("en", "desktop")],
+                         ids=["en-phone", "ar-phone", "en-desktop"])
+def test_keyboard_focus_is_never_hidden_behind_the_sticky_ballot_summary(live_server, new_page, language, viewport):
+    """WCAG 2.2, 2.4.11: the summary sticks to the bottom of the screen; Tab must never land behind it."""
+    base = live_server.url
+    page = new_page(language, viewport)
+    sign_in(page, base, "yusuf@example.org")  # verified in Old Town; only looks at ballots here
+    for path in ("/budgets/1/ballot", "/budgets/2/ballot"):
+        page.goto(base + path)
+        page.locator("#main").focus()
+        hidden = []
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            state = page.evaluate(_FOCUS_AND_BAR)
+            if state["hidden"] and not state["inBar"]:
+                hidden.append(state["name"])
+            if state["isVote"]:
+                break
+        else:
+            pytest.fail(f"{path}: the vote button was never reached with Tab")
+        assert not hidden, f"{path} ({language}, {viewport}): focus hidden behind the summary on {hidden}"

@@ -370,11 +370,12 @@ def pabutools_selection(path: Path) -> tuple[set[str], list[str]]:
     instance = election_module.Instance(budget_limit=int(meta["budget"]))
     instance.update(objects[p.project_id] for p in pb.projects
                     if int(p.fields.get("score", p.fields["votes"])) >= threshold)
+    # Identical ballots counted once, with a multiplicity: the same result, several times faster.
+    profile = profile.as_multiprofile()
     if meta["rule"] == "equalshares/add1":
         outcome = rules.method_of_equal_shares(instance, profile, sat_class=satisfaction, voter_budget_increment=1)
     else:
-        # Identical ballots counted once with a multiplicity: same result, several times faster.
-        outcome = rules.greedy_utilitarian_welfare(instance, profile.as_multiprofile(), sat_class=satisfaction)
+        outcome = rules.greedy_utilitarian_welfare(instance, profile, sat_class=satisfaction)
     return {p.name for p in outcome}, [p.name for p in outcome]
 
 
