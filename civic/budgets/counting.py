@@ -1,36 +1,45 @@
 """Counting participatory-budgeting ballots: scores, and which projects a rule selects.
 
-Pure Python with exact arithmetic: no database, no Flask, no third-party packages.
+Pure Python with exact arithmetic: no database, no Flask, no third-party packages. The texts below are
+written to be shown to residents.
 
 Scores
-    approval and choose-1: the number of ballots that include the project;
-    cumulative: the sum of the points the project received;
-    ordinal: Borda points, ``max_length`` for a first place, one less for each place further down
-    (``max_length`` is the longest ballot when not given).
+    Approval and choose-1 ballots: the number of ballots that include the project.
+    Cumulative ballots: the sum of the points the project received.
+    Ranked (ordinal) ballots: Borda points. A first place is worth as many points as the longest
+    allowed ballot has places (max_length; the longest ballot cast when it is not set), a second place
+    one point less, and so on.
 
 Rules
-    ``greedy``: go down the projects from the highest score and fund each one that still fits in what is
-    left of the budget; a project that does not fit is passed over and the next one is tried.
-    ``greedy-no-skip``: the same, but counting stops at the first project that does not fit.
-    ``greedy-threshold``: like ``greedy``, but only projects whose score is at least the threshold can be
-    funded (Pabulib's ``min_project_score_threshold``: a score equal to the threshold is enough).
-    ``equalshares/add1``: the Method of Equal Shares (https://equalshares.net) for approval and choose-1
-    ballots, with cost satisfaction and the "add one" completion: the budget is first shared equally among
-    all voters, including those who left their ballot empty; every voter's share is then raised by one unit
-    of currency (1 euro, 1 zloty) at a time for as long as the result still fits in the budget, and counting
-    stops at the first share with which no further project could be added without going over the budget.
-    If raising the share made the result go over the budget, the result of the share before is kept.
+    greedy: projects are taken from the highest score down; each one that still fits in what is left of
+    the budget is funded, and one that does not fit is passed over for the next. (A project nobody voted
+    for can be funded too, if money is left when its turn comes.)
+    greedy-no-skip: the same, but counting stops at the first project that does not fit.
+    greedy-threshold: like greedy, but only projects whose score reaches the threshold can be funded
+    (Pabulib's min_project_score_threshold: a score equal to the threshold is enough).
+    equalshares/add1: the Method of Equal Shares (https://equalshares.net), for approval and choose-1
+    ballots. The budget is shared equally among all voters, including those who left their ballot empty.
+    A project is funded when its supporters can pay for it together from their shares; all of them pay
+    the same amount, or everything they have left if that is less. Round after round, the project funded
+    is the one for which each paying supporter pays the smallest part of the project's cost, until no
+    project can be paid for. Then comes the "add one" completion: every voter's share is raised by one
+    unit of currency (1 euro, 1 zloty...) and the count is done again, as long as the result fits in the
+    budget; it stops at the first result to which no other project could be added without going over the
+    budget. If a raise makes the result go over the budget, the result before that raise is kept.
+    Under this rule a project that costs nothing is never funded, because it gives its supporters no
+    satisfaction when satisfaction is measured by cost (this is also what pabutools does).
 
-Ties (the order in which results are published, and who wins a tie)
+Ties
     Projects are published by score, highest first. When two projects have the same score, the cheaper
     one comes first; if they also cost the same, the one listed first in the project list comes first.
-    The greedy rules go through the projects in exactly this published order, so the project listed
-    first wins a tie. This order reproduces the official results of all the Pabulib elections used
-    in our tests.
-    Equal shares: when two projects would cost their supporters exactly the same share of
-    their money, the project whose identifier comes first in alphabetical order, comparing character by
+    The greedy rules go through the projects in exactly this published order, so a tie goes to the
+    cheaper project, then to the one listed first. This reproduces the official results of all the
+    Pabulib elections used in our tests.
+    Equal shares: when two projects would ask each paying supporter for exactly the same part of their
+    cost, the project whose identifier comes first in alphabetical order, comparing character by
     character, is funded first (so "10" comes before "9", and "c12" before "c2"). This is the rule of the
-    reference implementation, pabutools, and the outcome is always the same as pabutools'.
+    reference implementation, pabutools, and the result is always the same as pabutools'
+    method_of_equal_shares with cost satisfaction and voter_budget_increment=1.
 """
 
 from __future__ import annotations
@@ -44,7 +53,7 @@ from fractions import Fraction
 VOTE_TYPES = ("approval", "choose-1", "cumulative", "ordinal")
 RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "equalshares/add1")
 EQUAL_SHARES = "equalshares/add1"
-EQUAL_SHARES_VOTE_TYPES = ("approval", "choose-1")
+APPROVAL_TYPES = ("approval", "choose-1")  # the score is the number of votes; equal shares counts these
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,12 @@ class CountingError(ValueError):
 
 def tally(projects: Sequence[tuple[str, int]], ballots: Iterable[Ballot], *, vote_type: str, budget: int,
           rule: str, threshold: int = 0, max_length: int | None = None) -> Tally:
-    """Count the ballots and select projects with the given rule (see the module docstring)."""
+    """Count the ballots and select projects with the given rule (see the module docstring).
+
+    ``projects`` is (project id, cost) in list order, the last tie-break of the greedy rules. ``ballots`` is
+    read once, so it can be a generator. ``threshold`` is used by greedy-threshold only, ``max_length`` by
+    ordinal ballots only. Raises CountingError for settings or ballots that cannot be counted.
+    """
     _check_settings(projects, vote_type, budget, rule)
     ids = [project_id for project_id, _ in projects]
     costs = [int(cost) for _, cost in projects]
@@ -105,7 +119,7 @@ def _check_settings(projects: Sequence[tuple[str, int]], vote_type: str, budget:
         raise CountingError(f"unknown vote type {vote_type!r}; expected one of {', '.join(VOTE_TYPES)}")
     if rule not in RULES:
         raise CountingError(f"unknown rule {rule!r}; expected one of {', '.join(RULES)}")
-    if rule == EQUAL_SHARES and vote_type not in EQUAL_SHARES_VOTE_TYPES:
+    if rule == EQUAL_SHARES and vote_type not in APPROVAL_TYPES:
         raise CountingError(f"equal shares counts approval and choose-1 ballots, not {vote_type}")
     if budget < 0:
         raise CountingError("the budget cannot be negative")
@@ -149,7 +163,7 @@ def _count(groups: BallotGroups, ids: list[str], vote_type: str,
     unknown = votes.keys() - set(ids)
     if unknown:
         raise CountingError(f"ballots name projects that are not on the list: {', '.join(sorted(unknown))}")
-    if vote_type in EQUAL_SHARES_VOTE_TYPES:
+    if vote_type in APPROVAL_TYPES:
         scores = votes
     return [votes[i] for i in ids], [scores[i] for i in ids]
 
@@ -184,7 +198,7 @@ def _greedy(published: list[int], ids: list[str], costs: list[int], scores: list
 # q is the smallest amount with sum(min(b_i, q)) >= C, and the project is affordable when sum(b_i) >= C.
 # Each round funds the affordable project with the smallest q / C (pabutools calls it the affordability),
 # ties going to the smaller identifier, until no project is affordable. This is exactly what pabutools'
-# method_of_equal_shares computes, only organised differently.
+# method_of_equal_shares computes (its supporters loop, poorest first, finds this q), organised differently.
 #
 # The add-one completion reruns this with a per-voter share of budget/n + k for k = 0, 1, 2... Rerunning it
 # for every k is what makes it slow (Swiecie needs more than two hundred values of k). Instead, one run here
@@ -267,8 +281,10 @@ class _EqualShares:
                            for i in sorted(supported) if costs[i] > 0}
 
     def outcome(self) -> tuple[list[int], dict]:
-        if self.voters == 0:
-            return [], {"completion": "add1", "selection_order": []}
+        if self.voters == 0:  # no share to speak of; pabutools selects nothing either
+            return [], {"completion": "add1", "budget_increment": 1, "increments": 0, "initial_share": None,
+                        "final_share": None, "initial_share_exact": None, "final_share_exact": None,
+                        "selection_order": [], "runs": 0}
         initial = Fraction(self.budget, self.voters)
         # With a share that pays for every candidate alone, every candidate is funded and the loop stops.
         last_k = max(0, math.ceil(sum(self.costs[i] for i in self.candidates) - initial)) + 1

@@ -24,7 +24,7 @@ bp = Blueprint("budgets", __name__, url_prefix="/budgets")
 
 @bp.app_context_processor
 def budget_helpers():
-    return {"money": whole_money, "ballot_kind_labels": services.BALLOT_KIND_LABELS,
+    return {"whole_money": whole_money, "ballot_kind_labels": services.BALLOT_KIND_LABELS,
             "counting_rule_labels": services.COUNTING_RULE_LABELS, "budget_state": voting.state,
             "format_percent": format_percent, "text_direction": text_direction, "age_labels": forms.AGE_LABELS,
             "gender_labels": forms.GENDER_LABELS}

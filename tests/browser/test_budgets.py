@@ -83,12 +83,20 @@ def _new_voter(page, live_server, district: str | None, next_path: str) -> None:
     _verify(page, live_server.url, _document(live_server, district), next_path)
 
 
+def _submit(page, button) -> None:
+    """Click a submit button and wait for the page that answers it, which may have the same address:
+    a full page load without JavaScript, an htmx swap of the body with it."""
+    page.locator("h1").evaluate("h1 => h1.setAttribute('data-stale', '')")
+    button.click()
+    page.locator("h1:not([data-stale])").wait_for()
+
+
 def _cast(page):
-    page.locator("button[name=action][value=vote]").click()
+    _submit(page, page.locator("button[name=action][value=vote]"))
 
 
 def _check(page):
-    page.locator("button[name=action][value=check]").click()
+    _submit(page, page.locator("button[name=action][value=check]"))
 
 
 def _error_summary(page):
@@ -138,7 +146,7 @@ def test_budget_pages_have_no_axe_violations(live_server, new_page, language, vi
     _register(page, base)
     visit("/budgets/verify?next=/budgets/2/ballot")
     page.fill("#document_number", "ZZ-0000-UNKNOWN")
-    page.locator("main form.stack button[type=submit]").click()
+    _submit(page, page.locator("main form.stack button[type=submit]"))
     summary = _error_summary(page)
     if language == "en":
         expect(summary).to_contain_text("This document number is not on the list")
@@ -193,14 +201,15 @@ def test_budget_pages_have_no_axe_violations(live_server, new_page, language, vi
     for path in STAFF:
         visit(path)
     visit("/staff/budgets/new?process=2")
-    page.locator("main form.stack button[type=submit]").last.click()
+    _submit(page, page.locator("main form.stack button[type=submit]").last)
     _error_summary(page)
     look("new budget form with errors")
     visit("/staff/budgets/1/assisted")
-    page.locator("button[name=action][value=vote]").click()
+    _cast(page)
     _error_summary(page)
     look("assisted ballot with errors")
     assert not failures, "\n\n".join(failures)
+    assert page.js_errors == [], page.js_errors
 
 
 # 2. and 3. A resident's vote, with JavaScript and without --------------------------------------
@@ -301,7 +310,6 @@ def test_resident_votes_without_javascript_in_arabic(live_server, new_page):
     page.check("#project-1")
     page.check("#project-2")
     _check(page)
-    page.wait_for_load_state()
     expect(summary).to_contain_text("570,000")
     expect(page.locator("#project-1")).to_be_checked()
     expect(page.locator("#project-2")).to_be_checked()
@@ -460,7 +468,7 @@ def test_staff_enter_a_telephone_ballot_and_replace_it_only_when_asked(live_serv
     page.get_by_label("The resident's document number").fill(document)
     page.get_by_role("radio", name=re.compile("By phone")).check()
     page.get_by_role("radio", name=re.compile("Music studio at the youth centre")).check()
-    page.get_by_role("button", name="Record the ballot").click()
+    _submit(page, page.get_by_role("button", name="Record the ballot"))
     flash = page.locator(".flash--success")
     expect(flash).to_contain_text("Ballot recorded. Read this receipt to the resident:")
     receipt = RECEIPT.search(flash.inner_text())
@@ -470,12 +478,12 @@ def test_staff_enter_a_telephone_ballot_and_replace_it_only_when_asked(live_serv
     page.get_by_label("The resident's document number").fill(document)
     page.get_by_role("radio", name=re.compile("By phone")).check()
     page.get_by_role("radio", name=re.compile("Skate park in North Hills")).check()
-    page.get_by_role("button", name="Record the ballot").click()
+    _submit(page, page.get_by_role("button", name="Record the ballot"))
     expect(_error_summary(page)).to_contain_text("This resident has already voted")
     expect(page.locator(".flash--success")).to_have_count(0)
     expect(page.get_by_label("The resident's document number")).to_have_value(document)
     page.get_by_label("Replace their ballot if they have already voted").check()
-    page.get_by_role("button", name="Record the ballot").click()
+    _submit(page, page.get_by_role("button", name="Record the ballot"))
     expect(flash).to_contain_text("Ballot recorded.")
     assert receipt.group() in flash.inner_text()  # the same participation, its ballot replaced
     expect(page.locator(".error-summary")).to_have_count(0)
@@ -531,15 +539,15 @@ def test_staff_create_a_budget_close_it_and_publish_the_results(live_server, new
     page.goto(f"{base}/staff/budgets/{budget_id}")
     page.get_by_role("link", name="Close the vote").click()
     page.wait_for_url(f"{base}/staff/budgets/{budget_id}/close")
-    page.get_by_role("button", name="Close the vote").click()
+    _submit(page, page.get_by_role("button", name="Close the vote"))
     expect(_error_summary(page)).to_contain_text("Tick the box to confirm.")
     page.get_by_label("I understand").check()
-    page.get_by_role("button", name="Close the vote").click()
+    _submit(page, page.get_by_role("button", name="Close the vote"))
     page.wait_for_url(f"{base}/budgets/{budget_id}/results")
     expect(page.locator("main .notice")).to_contain_text("Draft count for review: not published yet.")
     failures = _audit(page, "draft results")
     page.get_by_label("I understand").check()
-    page.get_by_role("button", name="Publish the results").click()
+    _submit(page, page.get_by_role("button", name="Publish the results"))
     expect(page.locator(".flash--success")).to_contain_text("The results are published.")
 
     # A signed-out visitor reads the results.
@@ -641,3 +649,25 @@ def test_keyboard_focus_is_never_hidden_behind_the_sticky_ballot_summary(live_se
         else:
             pytest.fail(f"{path}: the vote button was never reached with Tab")
         assert not hidden, f"{path} ({language}, {viewport}): focus hidden behind the summary on {hidden}"
+
+
+_CHART_OVERLAPS = """svg => {
+  const bars = [...svg.querySelectorAll('rect.bar')], values = [...svg.querySelectorAll('text.chart-value')];
+  const box = element => element.getBoundingClientRect();
+  return values.map((value, i) => {
+    const v = box(value), b = box(bars[i]), w = svg.getBoundingClientRect();
+    return {value: value.textContent, overlaps: v.left < b.right - 0.5 && v.right > b.left + 0.5,
+            outside: v.left < w.left - 0.5 || v.right > w.right + 0.5};
+  }).filter(row => row.overlaps || row.outside);
+}"""
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_results_chart_values_sit_beside_their_bars(live_server, new_page, language):
+    """Each score is written next to its bar, never over it (dark text on a dark bar), in both directions."""
+    page = new_page(language, "desktop")
+    page.goto(live_server.url + "/budgets/6/results")
+    chart = page.get_by_role("img", name=re.compile("Bar chart of each project"))
+    expect(chart.locator("rect.bar")).to_have_count(7)  # the seven projects of 2025
+    assert chart.evaluate(_CHART_OVERLAPS) == []
