@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
 from civic.accounts.personal_data import register_eraser, register_exporter
@@ -145,8 +146,19 @@ def verify_self(user: User, document_number: str, now: datetime) -> Voter:
         return voter
     voter = Voter(document_hash=digest, user_id=user.id, district_id=listed.district_id, method="list",
                   verified_at=now)
-    db.session.add(voter)
-    db.session.flush()
+    return _insert(voter, user)
+
+
+def _insert(voter: Voter, user: User | None) -> Voter:
+    """Two tabs or two people verifying at the same moment: the unique constraints decide, and the
+    loser gets the same clear message as if they had come second."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(voter)
+    except IntegrityError:
+        if user is not None and voter_for(user) is not None:
+            raise DomainError(_l("Your account is already verified.")) from None
+        raise _already_used() from None
     return voter
 
 
@@ -176,9 +188,7 @@ def verify_in_person(actor: User, document_number: str, district_id: int | None,
         raise DomainError(_l("Choose a district from the list."), "district")
     voter = Voter(document_hash=digest, user_id=user.id if user else None, district_id=district_id,
                   method="in_person", verified_by_id=actor.id, verified_at=now)
-    db.session.add(voter)
-    db.session.flush()
-    return voter
+    return _insert(voter, user)
 
 
 def may_vote_in(voter: Voter | None, budget: Budget) -> bool:

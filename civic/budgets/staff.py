@@ -264,8 +264,8 @@ def assisted(budget_id: int):
                 return redirect(url_for("budget_staff.assisted", budget_id=budget.id), code=303)
         for error in check.errors:
             show_domain_error(form, error)
-    elif request.method == "GET":
-        check = rules.check(budget, {}, final=False)
+    if check is None:
+        check = rules.check(budget, forms.choices_from(form, budget), final=False)
     return render("budgets/staff/assisted.html", budget=budget, form=form, check=check,
                   state=voting.state(budget, utcnow()), status=_status(form))
 

@@ -135,7 +135,7 @@ def ballot(budget_id: int):
                 return redirect(url_for("budgets.voted", budget_id=budget.id), code=303)
         for error in check.errors:
             show_domain_error(form, error)
-    elif request.method == "GET":
+    if check is None:  # first view, or a form that did not parse: still say what is chosen and left
         check = rules.check(budget, forms.choices_from(form, budget), final=False)
     status = 422 if (form.errors or form.form_errors) else 200
     return render("budgets/ballot.html", budget=budget, form=form, check=check, status=status, **context)

@@ -200,11 +200,11 @@ def test_budget_pages_have_no_axe_violations(live_server, new_page, language, vi
     sign_in(page, base, "staff@example.org")
     for path in STAFF:
         visit(path)
-    visit("/staff/budgets/new?process=2")
+    page.goto(base + "/staff/budgets/new?process=2")
     _submit(page, page.locator("main form.stack button[type=submit]").last)
     _error_summary(page)
     look("new budget form with errors")
-    visit("/staff/budgets/1/assisted")
+    page.goto(base + "/staff/budgets/1/assisted")
     _cast(page)
     _error_summary(page)
     look("assisted ballot with errors")
@@ -309,6 +309,7 @@ def test_resident_votes_without_javascript_in_arabic(live_server, new_page):
     summary = page.locator("#ballot-summary")
     page.check("#project-1")
     page.check("#project-2")
+    expect(summary).not_to_contain_text("570,000")  # no live summary without JavaScript
     _check(page)
     expect(summary).to_contain_text("570,000")
     expect(page.locator("#project-1")).to_be_checked()
@@ -607,10 +608,13 @@ def test_ballot_for_screen_readers(live_server, new_page):
     error_summary.get_by_role("link", name="Choose at least one project.").click()
     expect(page.locator("#projects")).to_be_focused()
 
-    # The summary changes after a change event.
+    # The summary changes after a change event, inside the same live region (a region replaced as a
+    # whole is not announced).
     before = summary.inner_text()
+    summary.evaluate("region => region.setAttribute('data-kept', '')")
     _checkbox(page, CITY_PROJECTS[5]).check()  # 120,000
     expect(summary).not_to_have_text(before)
+    expect(page.locator("#ballot-summary[data-kept]")).to_have_count(1)
     expect(summary).to_contain_text("1 project chosen.")
     expect(summary).to_contain_text("€1,080,000 of €1,200,000 left.")
     expect(summary).to_have_attribute("role", "status")

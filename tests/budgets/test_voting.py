@@ -193,3 +193,20 @@ def test_deleting_the_account_unlinks_the_voter_but_keeps_one_ballot_per_documen
     db.session.refresh(voter)
     assert voter.user_id is None and voter.document_hash  # the document still cannot vote twice
     assert _count(db, Ballot, budget_id=budget.id) == 1
+
+
+def test_a_document_claimed_twice_at_once_gets_the_clear_refusal(ctx, db, make_user):
+    """Both requests passed the 'already used?' check before either wrote: the constraint decides."""
+    from civic.budgets.models import Voter
+
+    first, second = make_user(), make_user()
+    db.session.add(EligibleDocument(document_hash=eligibility.document_hash("RACE-1"), imported_at=utcnow()))
+    db.session.add(Voter(document_hash=eligibility.document_hash("RACE-1"), user_id=first.id, method="list",
+                         verified_at=utcnow()))
+    db.session.flush()
+    # Simulate the late writer: skip the lookup that would have found the first voter.
+    with pytest.raises(DomainError) as refused:
+        eligibility._insert(Voter(document_hash=eligibility.document_hash("RACE-1"), user_id=second.id,
+                                  method="list", verified_at=utcnow()), second)
+    assert "already been used to verify another account" in str(refused.value.message)
+    assert _count(db, Voter) == 1
