@@ -56,7 +56,7 @@ EQUAL_SHARES = "equalshares/add1"
 APPROVAL_TYPES = ("approval", "choose-1")  # the score is the number of votes; equal shares counts these
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large election holds a hundred thousand of these
 class Ballot:
     projects: tuple[str, ...]  # for ordinal ballots: in rank order, first = best
     points: tuple[int, ...] | None = None  # cumulative: points per project, parallel to projects

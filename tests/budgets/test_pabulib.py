@@ -88,6 +88,7 @@ def test_reads_a_path_with_byte_order_mark(tmp_path):
     (SMALL.replace("1;60;Park", "1;-60;Park"), 8, "cost"),
     (SMALL.replace("2;25750.0;Bench", "1;25;Bench"), 9, "appears twice"),
     (SMALL.replace("v3;2;5;41", "v3;7;5;41"), 14, "'7'"),
+    (SMALL.replace("v3;2;5;41", ";2;5;41"), 14, "voter_id"),
     (SMALL.replace("v1;1,2;3,2;30", "v1;1,2;3;30"), 12, "points"),
     (SMALL.replace("v1;1,2;3,2;30", "v1;1,2;3,two;30"), 12, "whole numbers"),
     (SMALL.replace("project_id;cost;name", "project_id;name"), 7, "no cost column"),
