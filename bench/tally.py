@@ -13,6 +13,7 @@ method_of_equal_shares with Cost_Sat and voter_budget_increment=1. pabutools has
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,11 +29,16 @@ ELECTIONS = [  # file, rule (None: the rule the file names)
 ]
 
 
+def _default_data() -> Path:
+    beside = Path(__file__).resolve().parents[2] / "shared" / "pabulib"
+    return Path(os.environ.get("CIVIC_PABULIB_DIR") or (beside if beside.is_dir() else "/work/shared/pabulib"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-pabutools", action="store_true", help="time civic.budgets only")
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "pabulib")
+    parser.add_argument("--data", type=Path, default=_default_data())
     args = parser.parse_args()
 
     use_pabutools = not args.no_pabutools and _pabutools_installed()

@@ -181,7 +181,8 @@ class Participation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     budget_id: Mapped[int] = mapped_column(sa.ForeignKey("budget.id", ondelete="CASCADE"), index=True)
-    voter_id: Mapped[int] = mapped_column(sa.ForeignKey("voter.id", ondelete="CASCADE"), index=True)
+    # RESTRICT: deleting a voter must never leave a counted ballot without its participation record.
+    voter_id: Mapped[int] = mapped_column(sa.ForeignKey("voter.id", ondelete="RESTRICT"), index=True)
     channel: Mapped[str] = mapped_column(sa.String(10), default="online")
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     receipt: Mapped[str] = mapped_column(sa.String(20))
@@ -218,7 +219,8 @@ class BallotChoice(db.Model):
     )
 
     ballot_id: Mapped[str] = mapped_column(sa.ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True)
-    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"), primary_key=True,
+    # RESTRICT: removing a project must never silently take choices out of cast ballots.
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="RESTRICT"), primary_key=True,
                                             index=True)
     points: Mapped[int] = mapped_column(default=1)  # 1 for approval ballots, the points given for cumulative
     rank: Mapped[int | None]  # 1 = first choice, for ranked ballots

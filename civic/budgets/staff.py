@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from civic.accounts.models import User
@@ -198,7 +199,8 @@ def from_proposals(budget_id: int):
         created.extend(services.projects_from_proposals(current_user, budget, costs, utcnow()))
 
     if run_form(form, create):
-        flash(_("%(num)d projects created from accepted proposals.", num=len(created)), "success")
+        flash(ngettext("%(num)d project created from accepted proposals.",
+                       "%(num)d projects created from accepted proposals.", len(created)), "success")
         return redirect(url_for("budget_staff.manage", budget_id=budget.id), code=303)
     return render("budgets/staff/from_proposals.html", form=form, budget=budget, proposals=proposals,
                   status=_status(form))
@@ -223,7 +225,7 @@ def publish(budget_id: int):
         flash(_("The results are published."), "success")
     else:
         for message in [*form.form_errors, *form.confirm.errors]:
-            flash(message, "error")
+            flash(str(message), "error")
     return redirect(url_for("budgets.results_page", budget_id=budget.id), code=303)
 
 

@@ -112,7 +112,7 @@ def upgrade():
     sa.CheckConstraint("gender IS NULL OR gender IN ('woman', 'man', 'another')", name=op.f('ck_participation_gender_known')),
     sa.ForeignKeyConstraint(['budget_id'], ['budget.id'], name=op.f('fk_participation_budget_id_budget'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['entered_by_id'], ['user_account.id'], name=op.f('fk_participation_entered_by_id_user_account'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['voter_id'], ['voter.id'], name=op.f('fk_participation_voter_id_voter'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['voter_id'], ['voter.id'], name=op.f('fk_participation_voter_id_voter'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_participation')),
     sa.UniqueConstraint('budget_id', 'voter_id', name=op.f('uq_participation_budget_id_voter_id'))
     )
@@ -168,7 +168,7 @@ def upgrade():
     sa.CheckConstraint('points >= 1', name=op.f('ck_ballot_choice_points_positive')),
     sa.CheckConstraint('rank IS NULL OR rank >= 1', name=op.f('ck_ballot_choice_rank_positive')),
     sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_ballot_choice_ballot_id_ballot'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_ballot_choice_project_id_project'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_ballot_choice_project_id_project'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('ballot_id', 'project_id', name=op.f('pk_ballot_choice')),
     sa.UniqueConstraint('ballot_id', 'rank', name=op.f('uq_ballot_choice_ballot_id_rank'))
     )

@@ -672,6 +672,8 @@ def test_results_chart_values_sit_beside_their_bars(live_server, new_page, langu
     """Each score is written next to its bar, never over it (dark text on a dark bar), in both directions."""
     page = new_page(language, "desktop")
     page.goto(live_server.url + "/budgets/6/results")
-    chart = page.get_by_role("img", name=re.compile("Bar chart of each project"))
+    # By role, in any language: the chart is one image named by its (translated) caption.
+    chart = page.locator("figure.results-chart").get_by_role("img")
+    expect(chart).to_have_accessible_name(page.locator("#chart-caption").inner_text())
     expect(chart.locator("rect.bar")).to_have_count(7)  # the seven projects of 2025
     assert chart.evaluate(_CHART_OVERLAPS) == []

@@ -18,7 +18,7 @@ import pytest
 from civic.budgets import pabulib
 from civic.budgets.counting import Ballot, CountingError, Tally, tally
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
+from tests.budgets.pabulib_data import DATA
 FILES = sorted(DATA.glob("*.pb"))
 ELECTIONS = [pytest.param(path, id=path.stem) for path in FILES] or [
     pytest.param(None, marks=pytest.mark.skip(reason=f"the Pabulib files are not in {DATA}"))]

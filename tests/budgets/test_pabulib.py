@@ -6,14 +6,13 @@ No database: these tests run once, not once per database backend.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
 from civic.budgets import pabulib
 from civic.budgets.pabulib import PbBallot, PbFormatError, PbProject
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
+from tests.budgets.pabulib_data import DATA
 
 SMALL = """META
 key;value

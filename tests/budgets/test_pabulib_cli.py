@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from civic.budgets import pabulib
 from civic.cli import main
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
+from tests.budgets.pabulib_data import DATA
 FILES = sorted(DATA.glob("*.pb")) if DATA.is_dir() else []
 LARGE = {"Poland_Krakow_2022.pb", "Poland_Lodz_2022.pb", "Poland_Wroclaw_2020_local.pb"}
 

@@ -210,3 +210,15 @@ def test_a_document_claimed_twice_at_once_gets_the_clear_refusal(ctx, db, make_u
                                   method="list", verified_at=utcnow()), second)
     assert "already been used to verify another account" in str(refused.value.message)
     assert _count(db, Voter) == 1
+
+
+def test_the_database_refuses_to_drop_projects_or_voters_from_cast_ballots(ctx, db, make_budget, make_voter):
+    from civic.budgets.models import Project, Voter
+
+    budget = make_budget()
+    voter = make_voter()
+    voting.cast_ballot(voter.id, budget.id, {budget.projects[0].id: 1}, utcnow())
+    for statement in (sa.delete(Project).where(Project.id == budget.projects[0].id),
+                      sa.delete(Voter).where(Voter.id == voter.id)):
+        with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+            db.session.execute(statement)
