@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from civic.budgets import eligibility, forms, results, rules, services, voting
 from civic.budgets.display import whole_money
 from civic.budgets.models import Budget, Project
+from civic.city.services import list_districts
 from civic.core.db import utcnow
 from civic.core.errors import DomainError
 from civic.core.forms import run_form, safe_next, show_domain_error
@@ -102,11 +103,14 @@ def verify():
                   status=422 if form.errors or form.form_errors else 200)
 
 
-def _ballot_form(budget: Budget, choices: dict[int, int] | None = None):
+def _ballot_form(budget: Budget, choices: dict[int, int], participation=None):
     form_class = forms.ballot_form_class(budget)
     if request.method == "POST":
         return form_class()
-    return form_class(data=forms.ballot_data(budget, choices or {}))
+    data = forms.ballot_data(budget, choices)
+    if participation is not None:
+        data.update(age_band=participation.age_band or "", gender=participation.gender or "")
+    return form_class(data=data)
 
 
 @bp.route("/<int:budget_id>/ballot", methods=["GET", "POST"])
@@ -119,7 +123,8 @@ def ballot(budget_id: int):
         return render("budgets/budget.html", budget=budget, can_manage=services.can_manage(_viewer()),
                       status=403 if request.method == "POST" else 200, **context)
     voter = context["voter"]
-    form = _ballot_form(budget, voting.choices_of(budget, voter))
+    current = voting.choices_of(budget, voter) if request.method == "GET" else {}
+    form = _ballot_form(budget, current, context["participation"])
     check = None
     if request.method == "POST" and form.validate_on_submit():
         choices = forms.choices_from(form, budget)
@@ -177,7 +182,9 @@ def results_page(budget_id: int):
         abort(404)
     projects = {project.public_id: project for project in budget.projects}
     report = results.representativeness(budget) if not budget.imported else None
+    districts = {district.id: district for district in list_districts()}
     return render("budgets/results.html", budget=budget, publication=publication, data=data, voters=voters,
+                  districts=districts,
                   eligible=eligible, projects=projects, report=report, can_manage=staff,
                   publish_form=forms.ConfirmForm() if staff and publication is None else None)
 

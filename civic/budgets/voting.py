@@ -194,7 +194,7 @@ def _cast_once(voter_id: int, budget_id: int, choices: rules.Choices, now: datet
     participation.changed_at = now
     participation.channel = how.channel
     participation.entered_by_id = how.entered_by.id if how.channel != "online" and how.entered_by else None
-    if how.age_band is not None or how.gender is not None:
+    if how.channel == "online":  # the resident's own answers, shown in their form, may also be withdrawn
         participation.age_band, participation.gender = how.age_band, how.gender
     db.session.flush()
     return participation

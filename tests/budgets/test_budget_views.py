@@ -317,3 +317,16 @@ def test_download_my_data_has_participation_but_not_ballot_contents(app, client,
     assert voting_data["participations"][0]["receipt"] == receipt
     assert set(voting_data["participations"][0]) == {"budget_id", "first_voted_at", "changed_at", "channel",
                                                      "receipt", "age_band", "gender"}  # no choices
+
+
+def test_voluntary_answers_are_shown_when_changing_and_can_be_withdrawn(client, db, login_as, make_budget,
+                                                                       make_voter):
+    budget = make_budget()
+    make_voter(user=login_as())
+    project = str(budget.projects[0].id)
+    client.submit(f"/budgets/{budget.id}/ballot", {"projects": [project], "age_band": "25-34", "action": "vote"})
+    form = client.get(f"/budgets/{budget.id}/ballot").get_data(as_text=True)
+    assert re.search(r'value="25-34"[^>]*checked|checked[^>]*value="25-34"', form)
+    client.submit(f"/budgets/{budget.id}/ballot", {"projects": [project], "age_band": "", "action": "vote"})
+    participation = db.session.scalars(sa.select(Participation).where(Participation.budget_id == budget.id)).one()
+    assert participation.age_band is None
