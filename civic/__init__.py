@@ -75,7 +75,16 @@ def _register_blueprints(app: Flask) -> None:
     from civic.budgets.staff import voters_bp
     from civic.budgets.views import bp as budgets_bp
     from civic.comments.views import bp as comments_bp
+    from civic.follows.views import bp as follows_bp
+    from civic.groups.views import bp as groups_bp
     from civic.moderation.views import bp as moderation_bp
+    from civic.notifications.views import bp as notifications_bp
+    from civic.opendata.feeds import bp as feeds_bp
+    from civic.opendata.openapi import bp as openapi_bp
+    from civic.opendata.views import bp as opendata_bp
+    from civic.outcomes.api import bp as outcomes_api_bp
+    from civic.outcomes.staff import bp as outcome_staff_bp
+    from civic.outcomes.views import bp as outcomes_bp
     from civic.pages.views import bp as pages_bp
     from civic.plans.api import bp as plans_api_bp
     from civic.plans.authoring import bp as plan_authoring_bp
@@ -91,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(follows_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(plan_authoring_bp)
@@ -105,6 +115,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(budget_staff_bp)
     app.register_blueprint(voters_bp)
     app.register_blueprint(budgets_api_bp)
+    # Notifications and community groups (following items together).
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(groups_bp)
+    # Open data: the datasets page and files, the outcomes API, the OpenAPI document, feeds.
+    app.register_blueprint(opendata_bp)
+    app.register_blueprint(outcomes_api_bp)
+    app.register_blueprint(openapi_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(outcomes_bp)
+    app.register_blueprint(outcome_staff_bp)
 
 
 def _import_models() -> None:
@@ -114,7 +134,11 @@ def _import_models() -> None:
     import civic.city.models  # noqa: F401
     import civic.comments.models  # noqa: F401
     import civic.follows.models  # noqa: F401
+    import civic.groups.models  # noqa: F401
     import civic.moderation.models  # noqa: F401
+    import civic.notifications.models  # noqa: F401
+    import civic.opendata.models  # noqa: F401
+    import civic.outcomes.models  # noqa: F401
     import civic.plans.models  # noqa: F401
     import civic.processes.models  # noqa: F401
     import civic.proposals.models  # noqa: F401

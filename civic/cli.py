@@ -196,3 +196,37 @@ def pb_export(budget_id: int, output: str) -> None:
     text = budget.publication.ballots_file if budget.publication is not None else export_text(budget)
     with click.open_file(output, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+@main.group()
+def notify() -> None:
+    """E-mail for notifications; run `send` every few minutes and `digest` once a day from cron."""
+
+
+def _base_url_option(command):
+    return click.option("--base-url", envvar="CIVIC_BASE_URL", default=None,
+                        help="The site's public address, for links in the e-mails (default: CIVIC_BASE_URL).")(command)
+
+
+@notify.command("send")
+@_base_url_option
+@with_appcontext
+def notify_send(base_url: str | None) -> None:
+    """Send the immediate e-mails that are still unsent (the page hands them over; this catches the rest)."""
+    from civic.core.db import utcnow
+    from civic.notifications.delivery import deliver_pending
+
+    sent = deliver_pending(None, base_url=base_url, now=utcnow())
+    click.echo(f"{sent} notification e-mails sent.")
+
+
+@notify.command("digest")
+@_base_url_option
+@with_appcontext
+def notify_digest(base_url: str | None) -> None:
+    """Send one digest to each person who chose a daily e-mail and has something new."""
+    from civic.core.db import utcnow
+    from civic.notifications.delivery import send_digests
+
+    sent = send_digests(base_url=base_url, now=utcnow())
+    click.echo(f"{sent} digests sent.")

@@ -47,6 +47,27 @@ def secret_key(instance_path: Path, environ: Mapping[str, str], name: str = "SEC
     return key
 
 
+# Open data licences by SPDX id: (name, URL). Another licence: set its id, name and URL in the environment.
+OPEN_DATA_LICENCES = {
+    "CC-BY-4.0": ("Creative Commons Attribution 4.0 International", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC-BY-SA-4.0": ("Creative Commons Attribution-ShareAlike 4.0 International",
+                     "https://creativecommons.org/licenses/by-sa/4.0/"),
+    "CC0-1.0": ("Creative Commons Zero v1.0 Universal", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "ODbL-1.0": ("Open Data Commons Open Database License v1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
+    "PDDL-1.0": ("Open Data Commons Public Domain Dedication & License 1.0",
+                 "https://opendatacommons.org/licenses/pddl/1-0/"),
+}
+
+
+def open_data_licence(env: Mapping[str, str]) -> dict[str, str]:
+    """The licence of every open data file: CIVIC_OPEN_DATA_LICENCE (an SPDX id, CC-BY-4.0 by default),
+    with CIVIC_OPEN_DATA_LICENCE_NAME and CIVIC_OPEN_DATA_LICENCE_URL for a licence not listed above."""
+    licence_id = (env.get("CIVIC_OPEN_DATA_LICENCE") or "CC-BY-4.0").strip()
+    name, url = OPEN_DATA_LICENCES.get(licence_id, (licence_id, ""))
+    return {"id": licence_id, "name": env.get("CIVIC_OPEN_DATA_LICENCE_NAME") or name,
+            "url": env.get("CIVIC_OPEN_DATA_LICENCE_URL") or url}
+
+
 def from_environment(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict:
     env = os.environ if environ is None else environ
     production = env.get("CIVIC_ENV", "development") == "production"
@@ -91,6 +112,12 @@ def from_environment(instance_path: Path, environ: Mapping[str, str] | None = No
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "civic <no-reply@localhost>"),
         "PASSWORD_RESET_MAX_AGE": int(env.get("CIVIC_PASSWORD_RESET_MAX_AGE", "3600")),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Notifications: links in e-mails sent outside a request (cron, RQ worker) use this address;
+        # with REDIS_URL set, e-mails go through the RQ queue of this name (run `rq worker`).
+        "CIVIC_BASE_URL": env.get("CIVIC_BASE_URL") or None,
+        "NOTIFY_QUEUE": env.get("CIVIC_NOTIFY_QUEUE") or None,
+        # Open data: the licence of every dataset, feed and API response.
+        "OPEN_DATA_LICENCE": open_data_licence(env),
     }
 
 

@@ -11,6 +11,8 @@ from civic.city.models import City, District
 from civic.core.db import utcnow
 from civic.extensions import db
 from civic.moderation.demo import load_moderation_demo
+from civic.notifications.models import Notification
+from civic.outcomes.demo import load_outcome_demo
 from civic.plans.demo import load_plan_demo
 from civic.proposals.demo import load_proposal_demo
 
@@ -78,6 +80,9 @@ def load_demo(password: str) -> list[tuple[str, str]]:
     load_plan_demo(people, now)
     load_proposal_demo(people, now)
     load_budget_demo(people, now)
+    load_outcome_demo(people, now)
     # Last: it reports on the demo's comments and proposals. It does nothing once the log has entries.
     load_moderation_demo(people, now)
+    # The demo's history is not news: nobody is e-mailed about it when the demo loads.
+    db.session.execute(sa.update(Notification).where(Notification.emailed_at.is_(None)).values(emailed_at=now))
     return [(role.value, email) for role, email, *_rest in accounts]

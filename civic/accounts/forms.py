@@ -119,6 +119,7 @@ ROLE_LABELS = {
     "moderator": _l("Moderator"),
     "staff": _l("City staff"),
     "admin": _l("Administrator"),
+    "tracker": _l("Department tracker (posts outcome updates)"),
 }
 
 

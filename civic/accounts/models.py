@@ -17,6 +17,7 @@ class Role(enum.StrEnum):
     MODERATOR = "moderator"
     STAFF = "staff"
     ADMIN = "admin"
+    TRACKER = "tracker"  # department staff who only post progress updates on outcomes
 
 
 ROLE_VALUES = tuple(role.value for role in Role)

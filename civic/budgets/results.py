@@ -19,6 +19,7 @@ from civic.budgets.models import AGE_BANDS, GENDERS, Ballot, BallotChoice, Budge
 from civic.budgets.services import require_staff
 from civic.core.errors import DomainError
 from civic.extensions import db
+from civic.notifications.services import notify_followers
 
 VOTE_TYPES = {"approval": "approval", "knapsack": "approval", "choose_one": "choose-1", "cumulative": "cumulative",
               "ranked": "ordinal"}
@@ -95,6 +96,10 @@ def publish(actor: User | None, budget: Budget, now: datetime) -> ResultPublicat
         ballots_file=text, ballots_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
     db.session.add(publication)
     db.session.flush()
+    # Followers of the process hear that the results are out (notifications area).
+    notify_followers("process", budget.process_id, "results_published",
+                     params={"titles": budget.titles, "original": budget.original_language},
+                     url=f"/budgets/{budget.id}/results", actor=actor, now=now)
     return publication
 
 

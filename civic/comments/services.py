@@ -19,6 +19,7 @@ from civic.comments.policy import ThreadRules, rules_for
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.sanitize import clean_rich_text, to_plain_text
 from civic.extensions import db
+from civic.notifications.services import comment_path, notify_user
 
 BODY_MAX_LENGTH = 5000
 DETAILS_MAX_LENGTH = 2000
@@ -271,7 +272,17 @@ def post_comment(actor: User | None, thread: CommentThread, *, body: str, stance
                       awaiting_approval=rules.premoderated and not actor.can_moderate)
     db.session.add(comment)
     db.session.flush()
+    _tell_replied_to(actor, comment, parent_id, now)
     return comment
+
+
+def _tell_replied_to(actor: User, comment: Comment, parent_id: int | None, now: datetime) -> None:
+    """The author of the comment answered hears about it once others can read the reply (notifications area)."""
+    replied_to = db.session.get(Comment, parent_id) if parent_id is not None else None
+    if replied_to is None or comment.awaiting_approval or replied_to.author_id in (None, actor.id):
+        return
+    notify_user(replied_to.author_id, "comment_reply", object_kind="comment", object_id=comment.id, params={},
+                url=comment_path(comment.id), now=now)
 
 
 def check_can_edit(actor: User | None, comment: Comment, now: datetime) -> None:

@@ -21,6 +21,7 @@ from civic.core.errors import DomainError, NotAllowed
 from civic.core.sanitize import to_plain_text
 from civic.extensions import db
 from civic.moderation.models import ACTIONS, ModerationAction
+from civic.notifications.services import comment_path, notify_user
 from civic.proposals.models import Proposal, ProposalReport
 
 DETAILS_MAX_LENGTH = 2000
@@ -219,6 +220,7 @@ def hide(actor: User | None, kind: str, item_id: int, reason: str, note: str, no
         raise DomainError(_l("This is already hidden."))
     item.hidden_at, item.hidden_reason = now, reason
     _resolve_reports(actor, kind, item.id, now)
+    _tell_author(actor, kind, item, "hidden", now)
     return _log(actor, "hide", kind, item.id, reason, note, now)
 
 
@@ -230,7 +232,19 @@ def restore(actor: User | None, kind: str, item_id: int, note: str, now: datetim
         raise DomainError(_l("This is not hidden."))
     item.hidden_at, item.hidden_reason = None, None
     _resolve_reports(actor, kind, item.id, now)
+    _tell_author(actor, kind, item, "restored", now)
     return _log(actor, "restore", kind, item.id, "", note, now)
+
+
+def _tell_author(actor: User, kind: str, item: Proposal | Comment, action: str, now: datetime) -> None:
+    """The author hears that their proposal or comment was hidden or restored (notifications area)."""
+    if item.author_id is None or item.author_id == actor.id:
+        return
+    params = {"kind": kind, "action": action, "reason": item.hidden_reason or ""}
+    if kind == "proposal":
+        params["title"] = item.title
+    notify_user(item.author_id, "content_moderated", object_kind=kind, object_id=item.id, params=params,
+                url=f"/proposals/{item.id}" if kind == "proposal" else comment_path(item.id), now=now)
 
 
 def dismiss(actor: User | None, kind: str, item_id: int, note: str, now: datetime) -> ModerationAction:

@@ -16,6 +16,7 @@ from civic.comments.policy import ThreadRules, register_policy
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.i18n import format_when
 from civic.extensions import db
+from civic.notifications.services import notify_followers
 from civic.plans.models import (COMPLETE_POSITION, GOAL_THREAD_KIND, Action, ActionCheckIn, Goal,
                                 GoalRevision, GoalTarget, Plan)
 
@@ -164,6 +165,10 @@ def revise_goal(actor: User, goal: Goal, *, statement: str, note: str, language:
     goal.statements, goal.version = statements, revision.version
     goal.plan.updated_at = now
     db.session.flush()
+    # Followers of the goal hear about the revision (notifications area).
+    notify_followers("goal", goal.id, "goal_revision", params={
+        "titles": statements, "original": goal.plan.original_language, "number": goal.number,
+        "version": revision.version}, url=f"/plans/{goal.plan_id}/goals/{goal.number}", actor=actor, now=now)
     return revision
 
 

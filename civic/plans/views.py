@@ -11,6 +11,7 @@ from flask_login import current_user
 from civic.comments.services import thread_views
 from civic.core.db import utcnow
 from civic.core.htmx import render
+from civic.follows import services as follows
 from civic.plans import display, forms, queries, services
 from civic.plans.diff import word_diff
 
@@ -40,7 +41,18 @@ def plan(plan_id: int):
     plan = queries.load_plan(plan_id) or abort(404)
     counts = queries.stance_counts_by_goal([goal.id for goal in plan.goals])
     return render("plans/plan.html", plan=plan, counts=counts, now=utcnow(),
+                  late_actions=_late_actions([a for goal in plan.goals for a in goal.actions]),
                   can_author=services.can_author(_viewer()))
+
+
+def _late_actions(actions) -> dict:
+    """Which workplan actions are late, said in words in the workplan (one query for all)."""
+    from civic.outcomes.services import action_reports, late_action
+    from civic.processes.services import local_date
+
+    today = local_date(utcnow())
+    reports = action_reports()
+    return {late.action.id: late for action in actions if (late := late_action(action, reports, today))}
 
 
 @bp.route("/<int:plan_id>/goals/<int:number>")
@@ -55,8 +67,17 @@ def goal(plan_id: int, number: int):
         history.append({"revision": revision, "text": text, "thread": views[revision.thread_id],
                         "changes": word_diff(previous.text, text.text) if previous else None})
         previous = text
+    from civic.outcomes import services as outcome_services
+    from civic.processes.services import local_date
+
+    outcomes = outcome_services.outcomes_for_goal(goal.id)
     return render("plans/goal.html", goal=goal, plan=goal.plan, history=list(reversed(history)),
                   current=history[-1], counts=queries.stance_counts_by_goal([goal.id])[goal.id], now=now,
+                  late_actions=_late_actions(goal.actions), outcomes=outcomes, today=local_date(now),
+                  costs=outcome_services.costs_by_goal([goal.id]).get(goal.id),
+                  tracked_actions={o.action_id for o in outcomes if o.action_id},
+                  can_track=outcome_services.can_manage(_viewer()),
+                  following=follows.is_following(_viewer(), "goal", goal.id),
                   can_author=services.can_author(_viewer()))
 
 

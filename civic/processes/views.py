@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from civic.core.db import utcnow
 from civic.core.htmx import render
 from civic.extensions import db
+from civic.follows import services as follows
 from civic.processes import services
 from civic.processes.models import Process
 
@@ -46,4 +47,5 @@ def process(process_id: int):
     latest = proposal_queries.latest_for_process(process, _viewer(), limit=5)
     return render("processes/process.html", process=process, today=today, latest=latest,
                   budgets=budgets_of(process), now=utcnow(),
+                  following=follows.is_following(_viewer(), "process", process.id),
                   accepts_proposals=process.accepts_proposals(today), can_manage=services.can_manage(_viewer()))

@@ -9,6 +9,7 @@ import io
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from civic.comments.services import body_to_text
+from civic.core.csvsafe import cell
 from civic.extensions import db
 from civic.proposals import display, queries
 
@@ -57,6 +58,6 @@ def csv_download():
     writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for item in queries.items(proposals):
-        writer.writerow(record(item))
+        writer.writerow({key: cell(value) for key, value in record(item).items()})
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=proposals.csv"})

@@ -20,6 +20,7 @@ from civic.comments.services import body_to_html, body_to_text
 from civic.config import LANGUAGES
 from civic.core.errors import DomainError, NotAllowed
 from civic.extensions import db
+from civic.notifications.services import notify_people
 from civic.plans.models import DIMENSIONS, Goal
 from civic.processes.models import Process
 from civic.processes.services import local_date, require_staff
@@ -204,6 +205,7 @@ def check_can_withdraw(actor: User | None, proposal: Proposal) -> None:
 def withdraw_proposal(actor: User | None, proposal: Proposal, now: datetime) -> None:
     check_can_withdraw(actor, proposal)
     proposal.status, proposal.updated_at = "withdrawn", now
+    _tell_status(actor, proposal, now)
 
 
 def set_status(actor: User | None, proposal: Proposal, status: str, reason: str, merged_into: Proposal | None,
@@ -221,9 +223,20 @@ def set_status(actor: User | None, proposal: Proposal, status: str, reason: str,
             raise DomainError(_l("Choose the proposal this one is merged into."), "merged_into")
         if merged_into.id == proposal.id or merged_into.process_id != proposal.process_id:
             raise DomainError(_l("Choose another proposal of the same process."), "merged_into")
+    changed = proposal.status != status
     proposal.status, proposal.status_reason = status, reason
     proposal.merged_into_id = merged_into.id if status == "merged" else None
     proposal.updated_at = now
+    if changed:
+        _tell_status(actor, proposal, now)
+
+
+def _tell_status(actor: User, proposal: Proposal, now: datetime) -> None:
+    """Followers and the author hear about a new status, unless the proposal is hidden (notifications area)."""
+    if proposal.hidden_at is None and not proposal.awaiting_approval:
+        notify_people("proposal", proposal.id, "proposal_status", params={"title": proposal.title,
+                      "status": proposal.status}, url=f"/proposals/{proposal.id}", actor=actor, now=now,
+                      also=[proposal.author_id])
 
 
 def check_can_support(actor: User | None, proposal: Proposal) -> User:

@@ -30,5 +30,6 @@ def test_account_list_queries_do_not_grow_with_accounts(client, db, login_as, ma
 
 def test_profile_page_query_budget(client, db, login_as, make_district, count_queries):
     login_as(district_id=make_district().id)
-    # user (with district joined), city, districts for the select, voting verification: nothing per row.
-    assert _queries_for(client, count_queries, "/account/profile") == 4
+    # user (with district joined), city, districts for the select, voting verification, unread
+    # notifications in the menu: nothing per row.
+    assert _queries_for(client, count_queries, "/account/profile") == 5

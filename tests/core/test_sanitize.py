@@ -79,3 +79,10 @@ def test_names_are_isolated_and_escaped_in_sentences(client, db, login_as):
     login_as(display_name="<script>alert(1)</script>مريم")
     page = client.get("/").get_data(as_text=True)
     assert "<bdi>&lt;script&gt;alert(1)&lt;/script&gt;مريم</bdi>" in page
+
+
+def test_csv_cells_that_look_like_formulas_are_defused():
+    from civic.core.csvsafe import cell
+
+    assert [cell(v) for v in ("=HYPERLINK(\"x\")", "+1", "-2 trees", "@SUM(A1)", "Plain", 5, -3, None)] == [
+        "'=HYPERLINK(\"x\")", "'+1", "'-2 trees", "'@SUM(A1)", "Plain", 5, -3, None]

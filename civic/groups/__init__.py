@@ -1,0 +1,1 @@
+"""Community groups: organisations whose members follow items together."""

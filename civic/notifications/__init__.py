@@ -1,0 +1,1 @@
+"""Notifications: in-app and by e-mail (immediately or as a daily digest), sent outside the request."""
