@@ -196,6 +196,31 @@ def _accepted_proposals(process, people, districts, now) -> dict[str, Proposal]:
     return made
 
 
+# Last year's projects residents proposed: project title -> (author, district, proposal text)
+PAST_PROPOSALS = {
+    "Library opening on Sundays": ("yusuf", "old-town", "Students and families have nowhere quiet to go on "
+                                                        "Sundays. Please open the library."),
+    "Community garden in Riverside": ("amina", "riverside", "The empty plot behind the school could feed "
+                                                            "twenty families."),
+    "Bus shelter benches": ("marie", "harbour", "Older people wait standing at the bus stops on Harbour Road."),
+}
+
+
+def _past_proposals(process, people, districts, now) -> dict[str, Proposal]:
+    made = {}
+    for title, (author, district, body) in PAST_PROPOSALS.items():
+        created = now - timedelta(days=380)
+        proposal = Proposal(process=process, author=people[author], title=title, body=f"<p>{body}</p>",
+                            language="en", district=districts[district],
+                            show_name=people[author].show_name_publicly, status="accepted",
+                            status_reason="Feasible; on the 2025 ballot.", channel="online", created_at=created,
+                            updated_at=created, thread=CommentThread(kind=PROPOSAL_THREAD_KIND, created_at=created))
+        db.session.add(proposal)
+        made[title] = proposal
+    db.session.flush()
+    return made
+
+
 def _past_vote(people, districts, staff, now) -> None:
     """Last year's vote: 64 synthetic voters, closed and published, so results can be read."""
     process = _voting_process(now, {
@@ -210,10 +235,13 @@ def _past_vote(people, districts, staff, now) -> None:
             "counting_rule": "greedy",
             "description": _desc("Every voter had 10 points to spread, at most 5 for one project.")}
     budget = _budget(process, spec, districts, opens, closes, now - timedelta(days=300))
+    proposed = _past_proposals(process, people, districts, now)
     for position, (title, cost) in enumerate(PAST_PROJECTS, start=1):
-        db.session.add(Project(budget=budget, titles=_texts(title), descriptions=_desc(title + "."),
-                               original_language="en", cost=cost, position=position,
-                               created_at=now - timedelta(days=310)))
+        project = Project(budget=budget, titles=_texts(title), descriptions=_desc(title + "."),
+                          original_language="en", cost=cost, position=position, created_at=now - timedelta(days=310))
+        if title in proposed:
+            project.proposals = [proposed[title]]
+        db.session.add(project)
     db.session.flush()
     rng = random.Random(2025)
     ages, genders = ["16-24", "25-34", "35-49", "50-64", "65+", None], ["woman", "man", None]

@@ -69,7 +69,10 @@ def project(project_id: int):
     if project.budget.publication is not None:
         outcome = next((p for p in project.budget.publication.results["projects"]
                         if p["project_id"] == project.public_id), None)
+    from civic.outcomes.services import outcomes_for_projects
+
     return render("budgets/project.html", project=project, budget=project.budget, outcome=outcome,
+                  deliveries=outcomes_for_projects([project.id]).get(project.id, []),
                   can_manage=services.can_manage(_viewer()))
 
 

@@ -22,7 +22,7 @@ from civic.core.sanitize import clean_rich_text
 from civic.extensions import db
 from civic.outcomes.models import CLOSED_STATUSES, STATUSES, Outcome, OutcomeUpdate, outcome_project
 from civic.plans.models import Action, Goal
-from civic.processes.services import _set_texts
+from civic.processes.services import _set_texts, local_date
 
 STATUS_LABELS = {"planned": _l("Planned"), "in_progress": _l("In progress"), "completed": _l("Completed"),
                  "delayed": _l("Delayed"), "cancelled": _l("Cancelled")}
@@ -179,7 +179,7 @@ def post_update(actor: User | None, outcome: Outcome, data: UpdateData, now: dat
         raise DomainError(_l("Costs cannot be negative."), "actual_cost")
     if data.photo and not data.photo_alt.strip():
         raise DomainError(_l("Describe the photo for people who cannot see it."), "photo_alt")
-    if data.on > now.date():
+    if data.on > local_date(now):  # the city's calendar day, as the form shows it
         raise DomainError(_l("The date of an update cannot be in the future."), "on")
     progress = 100 if data.status == "completed" else data.progress
     if data.status == "completed" and data.progress not in (None, 100):
@@ -204,8 +204,7 @@ def post_update(actor: User | None, outcome: Outcome, data: UpdateData, now: dat
     outcome.updated_at = now
     db.session.flush()
     roll_up(outcome.parent)
-    _notify(outcome, "outcome_update", {"title": outcome.text("titles").text, "progress": outcome.progress},
-            actor, now)
+    _notify(outcome, "outcome_update", {**_titles(outcome), "progress": outcome.progress}, actor, now)
     if outcome.status != old_status:
         _notify_status(outcome, actor, now)
     return update
@@ -219,7 +218,12 @@ def _notify(outcome: Outcome, event: str, params: dict, actor: User | None, now:
 
 
 def _notify_status(outcome: Outcome, actor: User | None, now: datetime) -> None:
-    _notify(outcome, "outcome_status", {"title": outcome.text("titles").text, "status": outcome.status}, actor, now)
+    _notify(outcome, "outcome_status", {**_titles(outcome), "status": outcome.status}, actor, now)
+
+
+def _titles(outcome: Outcome) -> dict:
+    # Every language the title has: each follower reads it in theirs.
+    return {"titles": dict(outcome.titles), "original": outcome.original_language}
 
 
 def from_budget_winners(actor: User | None, budget: Budget, now: datetime) -> list[Outcome]:
