@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 
 from civic.comments import services as comments
 from civic.comments.models import Comment, CommentThread
@@ -51,7 +52,9 @@ def test_follow_an_outcome_and_hear_when_staff_post_an_update(client, db, make_u
 
     _sign_in(client, resident)
     page = client.get("/notifications").get_data(as_text=True)
-    assert "New footbridge" in page and page.count("Unread") >= 2
+    with client.application.test_request_context(), force_locale("es"):
+        unread = gettext("Unread:")  # the page is in the reader's language
+    assert unread != "Unread:" and "New footbridge" in page and page.count(unread) >= 2
 
 
 def test_a_proposal_status_tells_its_followers_and_its_author(ctx, db, make_user, follow, outbox):

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, ngettext
 
 from civic.cli import main
 from civic.core.db import utcnow
@@ -28,7 +29,9 @@ def test_the_mail_is_in_the_recipients_language_with_a_link_and_one_click_unsubs
 
     [mail] = outbox
     assert mail.to == [reader.email]
-    assert mail.subject == "“New footbridge” has a new progress update: 40\u00a0% done."
+    with force_locale("es"):  # the reader's language, from the catalog, not the page's
+        expected = services.describe("outcome_update", {"title": "New footbridge", "progress": 40})
+    assert mail.subject == expected and "footbridge” has a new" not in expected
     assert mail.body.startswith("Hola, Lucía:")  # the catalog's Spanish greeting
     assert "http://localhost/outcomes/5" in mail.body
     assert mail.extra_headers["Content-Language"] == "es"
@@ -143,7 +146,9 @@ def test_daily_readers_get_one_digest_from_the_command(ctx, app, db, make_user, 
     change(5, now=utcnow() + timedelta(hours=1))
     assert delivery.send_digests(base_url=None, now=utcnow() + timedelta(hours=2)) == 0
     assert delivery.send_digests(base_url=None, now=utcnow() + timedelta(days=1)) == 1
-    assert len(outbox) == 2 and "1 change since your last digest" in outbox[1].subject
+    with force_locale("fr"):
+        expected = ngettext("%(num)d change since your last digest", "%(num)d changes since your last digest", 1)
+    assert len(outbox) == 2 and outbox[1].subject == expected != "1 change since your last digest"
     assert db.session.get(NotificationSettings, reader.id).last_digest_at is not None
 
 
