@@ -109,6 +109,8 @@ def save_outcome(actor: User | None, outcome: Outcome | None, data: OutcomeData,
     require_manager(actor)
     _check(data, outcome)
     old_status, old_parent = (outcome.status, outcome.parent_id) if outcome else (None, None)
+    if outcome is not None and outcome.children and data.status == "completed" and outcome.progress < 100:
+        raise DomainError(_l("An outcome with parts is completed when all its parts are."), "status")
     if outcome is None:
         outcome = Outcome(original_language=language, created_at=now)
         db.session.add(outcome)

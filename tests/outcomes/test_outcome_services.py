@@ -155,3 +155,13 @@ def test_costs_are_summed_per_goal_without_counting_parents_twice(ctx, make_outc
     make_outcome("A", goal_id=goal.id, parent_id=parent.id, estimated_cost=Decimal(100), actual_cost=Decimal(80))
     make_outcome("B", goal_id=goal.id, estimated_cost=Decimal(50))
     assert services.costs_by_goal([goal.id])[goal.id] == (Decimal(150), Decimal(80))
+
+
+def test_a_parent_is_completed_only_when_its_parts_are(ctx, db, make_outcome, make_user):
+    parent = make_outcome("All")
+    make_outcome("Part", parent_id=parent.id, progress=40, status="in_progress")
+    db.session.refresh(parent)
+    with pytest.raises(DomainError, match="completed when all its parts are"):
+        services.save_outcome(make_user("staff"), parent, services.OutcomeData(title="All", status="completed",
+                                                                               progress=100),
+                              language="en", now=utcnow())
