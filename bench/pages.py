@@ -16,7 +16,8 @@ from pathlib import Path
 
 PAGES = ["/", "/account/sign-in", "/account/register", "/privacy", "/plans/1", "/plans/1/goals/2", "/processes/1",
          "/proposals/", "/proposals/2", "/transparency", "/api/v1/plans/1", "/api/v1/proposals",
-         "/budgets/1", "/budgets/projects/1", "/budgets/6/results", "/api/v1/budgets"]
+         "/budgets/1", "/budgets/projects/1", "/budgets/6/results", "/api/v1/budgets",
+         "/outcomes/", "/outcomes/4", "/processes/3/you-said-we-did", "/open-data", "/api/v1/outcomes"]
 STATIC = ["/static/css/civic.css", "/static/js/civic.js", "/static/js/vendor/htmx-2.0.11.min.js"]
 
 
