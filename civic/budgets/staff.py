@@ -234,6 +234,8 @@ def export(budget_id: int):
     from civic.budgets.pbio import export_text
 
     budget = _budget(budget_id)
+    if budget.closed_at is None:
+        abort(403)  # no one, staff included, sees ballots while the vote can still change
     text = budget.publication.ballots_file if budget.publication is not None else export_text(budget)
     response = Response(text, mimetype="text/plain")
     response.headers["Content-Disposition"] = f'attachment; filename="civic-budget-{budget.id}.pb"'

@@ -330,3 +330,19 @@ def test_voluntary_answers_are_shown_when_changing_and_can_be_withdrawn(client, 
     client.submit(f"/budgets/{budget.id}/ballot", {"projects": [project], "age_band": "", "action": "vote"})
     participation = db.session.scalars(sa.select(Participation).where(Participation.budget_id == budget.id)).one()
     assert participation.age_band is None
+
+
+def test_staff_cannot_download_ballots_while_the_vote_is_open(app, client, db, login_as, make_budget, make_voter):
+    from civic.budgets import voting
+
+    budget = make_budget()
+    # Ids first: the request context below has its own session (see tests/conftest.py).
+    budget_id, project_id, voter_id = budget.id, budget.projects[0].id, make_voter().id
+    with app.test_request_context():
+        voting.cast_ballot(voter_id, budget_id, {project_id: 1}, utcnow())
+    login_as("staff")
+    assert client.get(f"/staff/budgets/{budget.id}/export.pb").status_code == 403
+    assert "Download the ballots" not in client.get(f"/staff/budgets/{budget.id}").get_data(as_text=True)
+    assert client.submit(f"/staff/budgets/{budget.id}/close", {"confirm": "y"}).status_code == 303
+    download = client.get(f"/staff/budgets/{budget.id}/export.pb")
+    assert download.status_code == 200 and b"VOTES" in download.data
