@@ -53,6 +53,21 @@ def _reset_postgresql(url: str) -> None:
     engine.dispose()
 
 
+def separate_database(backend: str, directory, name: str) -> str:
+    """A new, empty database of its own, for code that must commit for real (a live server, several
+    processes): a SQLite file in `directory`, or a PostgreSQL database named after the test one."""
+    if backend == "sqlite":
+        return f"sqlite:///{directory / (name + '.db')}"
+    url = sa.engine.make_url(for_tests(PG_URL)["SQLALCHEMY_DATABASE_URI"])
+    database = f"{url.database}_{name}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return url.set(database=database).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
@@ -123,6 +138,15 @@ def db(app):
         _db.session = original
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def ctx(app, db):
+    """One request context for the whole test, for service tests: factories, services and
+    assertions then share that context's session. Objects from the test's own session must not be
+    used inside a context opened later (their savepoints would interleave)."""
+    with app.test_request_context():
+        yield
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import threading
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
@@ -22,7 +21,7 @@ from civic import create_app
 from civic.config import for_tests
 from civic.demo import load_demo
 from civic.extensions import db as _db
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import BACKENDS, separate_database
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -57,23 +56,10 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _browser_database(backend: str, tmp_path_factory) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'browser.db'}"
-    url = sa.engine.make_url(for_tests(PG_URL)["SQLALCHEMY_DATABASE_URI"])
-    name = f"{url.database}_browser"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session", params=BACKENDS)
 def live_server(request, tmp_path_factory):
     """Base URL of a running civic with the demo city loaded."""
-    app = create_app({**for_tests(_browser_database(request.param, tmp_path_factory)),
+    app = create_app({**for_tests(separate_database(request.param, tmp_path_factory.mktemp('browser-db'), 'browser')),
                       "RATELIMIT_ENABLED": False, "MAIL_BACKEND": "locmem"})
     with app.app_context():
         upgrade()
@@ -126,6 +112,10 @@ def new_page(browser):
         context.close()
 
 
+SQLITE_ONLY = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
+MATRIX = [(language, viewport) for language in ("en", "ar") for viewport in ("phone", "desktop")]
+
+
 def check_axe(page) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -140,3 +130,20 @@ def sign_in(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> N
     page.fill("#password", password)
     page.locator("main button[type=submit]").click()
     page.wait_for_url(f"{base_url}/")
+
+
+def audit(page, label) -> list[str]:
+    """axe on the page; a failure is collected with its label so one test can report every page."""
+    try:
+        check_axe(page)
+    except AssertionError as error:
+        return [f"{label}: {error}"]
+    return []
+
+
+def submit_and_wait(page, button) -> None:
+    """Click a submit button and wait for the page that answers it, which may have the same address:
+    a full page load without JavaScript, an htmx swap of the body with it."""
+    page.locator("h1").evaluate("h1 => h1.setAttribute('data-stale', '')")
+    button.click()
+    page.locator("h1:not([data-stale])").wait_for()

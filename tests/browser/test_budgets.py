@@ -19,10 +19,8 @@ from playwright.sync_api import expect
 
 from civic.budgets.demo import DISTRICT_OF_DOCUMENT, OPEN_BUDGETS, demo_document
 from civic.budgets.voting import _RECEIPT_ALPHABET
-from tests.browser.conftest import check_axe, sign_in
+from tests.browser.conftest import MATRIX, SQLITE_ONLY, audit, sign_in, submit_and_wait
 
-SQLITE_ONLY = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
-MATRIX = [(language, viewport) for language in ("en", "ar") for viewport in ("phone", "desktop")]
 PASSWORD = "ballot-lantern-harbour-7"
 _LETTER = "[" + re.escape(_RECEIPT_ALPHABET) + "]"
 RECEIPT = re.compile(rf"\b{_LETTER}{{4}}-{_LETTER}{{4}}-{_LETTER}{{4}}\b")
@@ -50,14 +48,6 @@ def _document(live_server, district: str | None = None) -> str:
     return demo_document(number)
 
 
-def _audit(page, label) -> list[str]:
-    try:
-        check_axe(page)
-    except AssertionError as error:
-        return [f"{label}: {error}"]
-    return []
-
-
 def _register(page, base: str, name: str = "Budget voter") -> str:
     email = f"budget{next(_serial)}-{id(page)}@example.org"
     page.goto(base + "/account/register")
@@ -83,20 +73,12 @@ def _new_voter(page, live_server, district: str | None, next_path: str) -> None:
     _verify(page, live_server.url, _document(live_server, district), next_path)
 
 
-def _submit(page, button) -> None:
-    """Click a submit button and wait for the page that answers it, which may have the same address:
-    a full page load without JavaScript, an htmx swap of the body with it."""
-    page.locator("h1").evaluate("h1 => h1.setAttribute('data-stale', '')")
-    button.click()
-    page.locator("h1:not([data-stale])").wait_for()
-
-
 def _cast(page):
-    _submit(page, page.locator("button[name=action][value=vote]"))
+    submit_and_wait(page, page.locator("button[name=action][value=vote]"))
 
 
 def _check(page):
-    _submit(page, page.locator("button[name=action][value=check]"))
+    submit_and_wait(page, page.locator("button[name=action][value=check]"))
 
 
 def _error_summary(page):
@@ -132,7 +114,7 @@ def test_budget_pages_have_no_axe_violations(live_server, new_page, language, vi
     def look(label: str) -> None:
         assert page.locator("html").get_attribute("lang") == language, label
         assert page.locator("h1").count() == 1, f"{label}: one h1 per page"
-        failures.extend(_audit(page, label))
+        failures.extend(audit(page, label))
 
     def visit(path: str) -> None:
         page.goto(base + path)
@@ -146,7 +128,7 @@ def test_budget_pages_have_no_axe_violations(live_server, new_page, language, vi
     _register(page, base)
     visit("/budgets/verify?next=/budgets/2/ballot")
     page.fill("#document_number", "ZZ-0000-UNKNOWN")
-    _submit(page, page.locator("main form.stack button[type=submit]"))
+    submit_and_wait(page, page.locator("main form.stack button[type=submit]"))
     summary = _error_summary(page)
     if language == "en":
         expect(summary).to_contain_text("This document number is not on the list")
@@ -201,7 +183,7 @@ def test_budget_pages_have_no_axe_violations(live_server, new_page, language, vi
     for path in STAFF:
         visit(path)
     page.goto(base + "/staff/budgets/new?process=2")
-    _submit(page, page.locator("main form.stack button[type=submit]").last)
+    submit_and_wait(page, page.locator("main form.stack button[type=submit]").last)
     _error_summary(page)
     look("new budget form with errors")
     page.goto(base + "/staff/budgets/1/assisted")
@@ -469,7 +451,7 @@ def test_staff_enter_a_telephone_ballot_and_replace_it_only_when_asked(live_serv
     page.get_by_label("The resident's document number").fill(document)
     page.get_by_role("radio", name=re.compile("By phone")).check()
     page.get_by_role("radio", name=re.compile("Music studio at the youth centre")).check()
-    _submit(page, page.get_by_role("button", name="Record the ballot"))
+    submit_and_wait(page, page.get_by_role("button", name="Record the ballot"))
     flash = page.locator(".flash--success")
     expect(flash).to_contain_text("Ballot recorded. Read this receipt to the resident:")
     receipt = RECEIPT.search(flash.inner_text())
@@ -479,12 +461,12 @@ def test_staff_enter_a_telephone_ballot_and_replace_it_only_when_asked(live_serv
     page.get_by_label("The resident's document number").fill(document)
     page.get_by_role("radio", name=re.compile("By phone")).check()
     page.get_by_role("radio", name=re.compile("Skate park in North Hills")).check()
-    _submit(page, page.get_by_role("button", name="Record the ballot"))
+    submit_and_wait(page, page.get_by_role("button", name="Record the ballot"))
     expect(_error_summary(page)).to_contain_text("This resident has already voted")
     expect(page.locator(".flash--success")).to_have_count(0)
     expect(page.get_by_label("The resident's document number")).to_have_value(document)
     page.get_by_label("Replace their ballot if they have already voted").check()
-    _submit(page, page.get_by_role("button", name="Record the ballot"))
+    submit_and_wait(page, page.get_by_role("button", name="Record the ballot"))
     expect(flash).to_contain_text("Ballot recorded.")
     assert receipt.group() in flash.inner_text()  # the same participation, its ballot replaced
     expect(page.locator(".error-summary")).to_have_count(0)
@@ -540,15 +522,15 @@ def test_staff_create_a_budget_close_it_and_publish_the_results(live_server, new
     page.goto(f"{base}/staff/budgets/{budget_id}")
     page.get_by_role("link", name="Close the vote").click()
     page.wait_for_url(f"{base}/staff/budgets/{budget_id}/close")
-    _submit(page, page.get_by_role("button", name="Close the vote"))
+    submit_and_wait(page, page.get_by_role("button", name="Close the vote"))
     expect(_error_summary(page)).to_contain_text("Tick the box to confirm.")
     page.get_by_label("I understand").check()
-    _submit(page, page.get_by_role("button", name="Close the vote"))
+    submit_and_wait(page, page.get_by_role("button", name="Close the vote"))
     page.wait_for_url(f"{base}/budgets/{budget_id}/results")
     expect(page.locator("main .notice")).to_contain_text("Draft count for review: not published yet.")
-    failures = _audit(page, "draft results")
+    failures = audit(page, "draft results")
     page.get_by_label("I understand").check()
-    _submit(page, page.get_by_role("button", name="Publish the results"))
+    submit_and_wait(page, page.get_by_role("button", name="Publish the results"))
     expect(page.locator(".flash--success")).to_contain_text("The results are published.")
 
     # A signed-out visitor reads the results.
@@ -568,7 +550,7 @@ def test_staff_create_a_budget_close_it_and_publish_the_results(live_server, new
     expect(chart).to_be_visible()
     assert chart.evaluate("element => element.tagName.toLowerCase()") == "svg"
     expect(page.locator("form[action$='/publish']")).to_have_count(0)
-    failures += _audit(page, "published results")
+    failures += audit(page, "published results")
     assert not failures, "\n\n".join(failures)
 
 
@@ -576,7 +558,6 @@ def test_staff_create_a_budget_close_it_and_publish_the_results(live_server, new
 
 @SQLITE_ONLY
 def test_ballot_for_screen_readers(live_server, new_page):
-    base = live_server.url
     page = new_page("en", "desktop")
     _new_voter(page, live_server, None, "/budgets/1/ballot")
 

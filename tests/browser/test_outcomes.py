@@ -24,10 +24,8 @@ from civic.core.db import utcnow
 from civic.extensions import db as _db
 from civic.outcomes.models import Outcome
 from civic.processes.services import local_date
-from tests.browser.conftest import check_axe, sign_in
+from tests.browser.conftest import MATRIX, SQLITE_ONLY, audit, sign_in, submit_and_wait
 
-SQLITE_ONLY = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
-MATRIX = [(language, viewport) for language in ("en", "ar") for viewport in ("phone", "desktop")]
 PASSWORD = "outcome-harbour-lantern-4"
 
 PUBLIC = ["/outcomes/", "/outcomes/1", "/outcomes/3", "/outcomes/4", "/outcomes/7", "/plans/1/goals/1",
@@ -42,14 +40,6 @@ _serial = count(1)
 
 def _email(prefix: str) -> str:
     return f"{prefix}{next(_serial)}-{uuid.uuid4().hex[:10]}@example.org"
-
-
-def _audit(page, label) -> list[str]:
-    try:
-        check_axe(page)
-    except AssertionError as error:
-        return [f"{label}: {error}"]
-    return []
 
 
 def _register(page, base: str, prefix: str, name: str = "Outcome watcher") -> str:
@@ -68,14 +58,6 @@ def _register(page, base: str, prefix: str, name: str = "Outcome watcher") -> st
 def _sign_out(page, base: str) -> None:
     page.locator("nav.site-nav form[action='/account/sign-out'] button").click()
     expect(page.locator("nav.site-nav a[href^='/account/sign-in']")).to_have_count(1)
-
-
-def _submit(page, button) -> None:
-    """Click a submit button and wait for the page that answers it, which may have the same address:
-    a full page load without JavaScript, an htmx swap of the body with it."""
-    page.locator("h1").evaluate("h1 => h1.setAttribute('data-stale', '')")
-    button.click()
-    page.locator("h1:not([data-stale])").wait_for()
 
 
 def _today(live_server):
@@ -101,7 +83,7 @@ def test_outcome_pages_have_no_axe_violations(live_server, new_page, language, v
         assert page.locator("html").get_attribute("lang") == language, label
         assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr"), label
         assert page.locator("h1").count() == 1, f"{label}: one h1 per page"
-        failures.extend(_audit(page, label))
+        failures.extend(audit(page, label))
 
     def visit(path: str, label: str = "") -> None:
         response = page.goto(base + path)
@@ -126,7 +108,7 @@ def test_outcome_pages_have_no_axe_violations(live_server, new_page, language, v
         visit(path, f"{path} (staff)")
     page.goto(base + "/staff/outcomes/3/updates/new")
     page.fill("#on", "")
-    _submit(page, page.locator("main form.stack button[type=submit]"))
+    submit_and_wait(page, page.locator("main form.stack button[type=submit]"))
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     expect(summary.locator("a")).to_have_count(2)  # the date and the text
@@ -380,7 +362,7 @@ def test_staff_see_what_is_late_and_import_updates(live_server, new_page):
     expect(cells.nth(3)).to_have_text(re.compile(r"^\d+%$"))
     # Completed outcomes are never late.
     expect(late.get_by_role("link", name="Library opening on Sundays")).to_have_count(0)
-    failures = _audit(page, "monitoring")
+    failures = audit(page, "monitoring")
 
     # One good line and one with an impossible date.
     text = f"Gardeners built a tool shed ({uuid.uuid4().hex[:6]})."
@@ -391,14 +373,14 @@ def test_staff_see_what_is_late_and_import_updates(live_server, new_page):
     page.goto(base + "/staff/outcomes/import")
     page.get_by_label("Updates (CSV)").set_input_files(
         files=[{"name": "updates.csv", "mimeType": "text/csv", "buffer": csv}])
-    _submit(page, page.get_by_role("button", name="Import the updates"))
+    submit_and_wait(page, page.get_by_role("button", name="Import the updates"))
     report = page.locator("main .notice[role=status]")
     expect(report).to_contain_text("1 update published. 1 line rejected.")
     expect(report.locator("li")).to_have_count(1)
     expect(report.locator("li")).to_have_text(
         "Line 3: The date must be written as YYYY-MM-DD, for example 2026-03-31.")
     expect(page.locator(".error-summary")).to_have_count(0)
-    failures += _audit(page, "import report")
+    failures += audit(page, "import report")
 
     page.goto(base + "/outcomes/5")
     updates = page.locator("main ol.updates")
@@ -410,10 +392,10 @@ def test_staff_see_what_is_late_and_import_updates(live_server, new_page):
     page.goto(base + "/staff/outcomes/import")
     page.get_by_label("Updates (CSV)").set_input_files(
         files=[{"name": "notes.csv", "mimeType": "text/csv", "buffer": b"name,notes\nx,y\n"}])
-    _submit(page, page.get_by_role("button", name="Import the updates"))
+    submit_and_wait(page, page.get_by_role("button", name="Import the updates"))
     expect(page.locator(".error-summary")).to_contain_text("The first line must name the columns")
     expect(page.locator("main .notice[role=status]")).to_have_count(0)
-    failures += _audit(page, "import with a wrong file")
+    failures += audit(page, "import with a wrong file")
     assert not failures, "\n\n".join(failures)
 
 
@@ -500,7 +482,7 @@ def test_a_department_tracker_posts_updates_only(live_server, new_page):
     text = f"Kerbs lowered on both sides ({uuid.uuid4().hex[:6]})."
     page.get_by_label("What happened").fill(text)
     page.get_by_label("New progress (%) (optional)").fill("150")
-    _submit(page, page.get_by_role("button", name="Publish the update"))
+    submit_and_wait(page, page.get_by_role("button", name="Publish the update"))
     expect(page.locator(".error-summary")).to_contain_text("Progress is a percentage from 0 to 100.")
     expect(page.get_by_label("New progress (%) (optional)")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("What happened")).to_have_value(text)

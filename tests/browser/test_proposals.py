@@ -10,24 +10,14 @@ from itertools import count
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import check_axe, sign_in
+from tests.browser.conftest import MATRIX, SQLITE_ONLY, audit, sign_in
 
-SQLITE_ONLY = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
-MATRIX = [(language, viewport) for language in ("en", "ar") for viewport in ("phone", "desktop")]
 PUBLIC = ["/processes/", "/processes/1", "/proposals/", "/proposals/?status=rejected", "/proposals/?q=zzqqxx",
           "/proposals/1", "/proposals/5", "/proposals/6", "/transparency"]
 MODERATOR = ["/moderation/queue", "/moderation/log", "/moderation/proposals/2/report"]
 STAFF = ["/staff/processes/new", "/staff/processes/1/edit", "/staff/proposals/2/status",
          "/staff/processes/1/proposals/record"]
 _serial = count(1)
-
-
-def _audit(page, label) -> list[str]:
-    try:
-        check_axe(page)
-    except AssertionError as error:
-        return [f"{label}: {error}"]
-    return []
 
 
 def _jpeg() -> bytes:
@@ -45,21 +35,21 @@ def test_process_proposal_and_moderation_pages_have_no_axe_violations(live_serve
     for path in PUBLIC:
         page.goto(base + path)
         assert page.locator("h1").count() == 1, path
-        failures += _audit(page, path)
+        failures += audit(page, path)
     sign_in(page, base, "moderator@example.org")
     page.goto(base + "/processes/1/proposals/new")
-    failures += _audit(page, "proposal form")
+    failures += audit(page, "proposal form")
     page.locator("main form.stack button[type=submit]").last.click()
     page.wait_for_selector(".error-summary")
-    failures += _audit(page, "proposal form with errors")
+    failures += audit(page, "proposal form with errors")
     for path in MODERATOR:
         page.goto(base + path)
-        failures += _audit(page, path)
+        failures += audit(page, path)
     page.context.clear_cookies()
     sign_in(page, base, "staff@example.org")
     for path in STAFF:
         page.goto(base + path)
-        failures += _audit(page, path)
+        failures += audit(page, path)
     assert not failures, "\n\n".join(failures)
 
 

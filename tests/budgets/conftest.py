@@ -26,13 +26,6 @@ def budget_data(**overrides) -> services.BudgetData:
 
 
 @pytest.fixture
-def ctx(app, db):
-    """One request context for the whole test: factories, services and assertions share its session."""
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
 def make_budget(db, make_user):
     """make_budget(costs=[...], window="open"|"upcoming"|"ended"|None, **BudgetData overrides) -> Budget.
 

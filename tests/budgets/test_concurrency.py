@@ -19,33 +19,19 @@ from flask_migrate import upgrade
 
 from civic.budgets import eligibility, voting
 from civic.budgets.models import Ballot, BallotChoice, Budget, Participation, Project, Voter
-from civic.config import for_tests
 from civic.core.db import utcnow
 from civic.extensions import db
 from civic.processes.models import Process
 from tests.budgets.concurrent_voter import concurrent_app, hammer
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import BACKENDS, separate_database
 
 HERE = Path(__file__).resolve().parent
-
-
-def _database(backend: str, tmp_path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'concurrency.db'}"
-    url = sa.engine.make_url(for_tests(PG_URL)["SQLALCHEMY_DATABASE_URI"])
-    name = f"{url.database}_concurrency"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=BACKENDS)
 def election(request, tmp_path):
     """(url, app, voter id, budget id, project ids) in a freshly migrated database of its own."""
-    url = _database(request.param, tmp_path)
+    url = separate_database(request.param, tmp_path, "concurrency")
     app = concurrent_app(url)
     with app.app_context():
         upgrade()

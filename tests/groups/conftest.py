@@ -1,3 +1,3 @@
 """Groups share the notification tests' factories."""
 
-from tests.notifications.conftest import change, ctx, email_setting, follow, make_group  # noqa: F401
+from tests.notifications.conftest import change, email_setting, follow, make_group  # noqa: F401

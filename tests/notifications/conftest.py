@@ -28,13 +28,6 @@ def _thread_policy():
 
 
 @pytest.fixture
-def ctx(app, db):
-    """One request context for the whole test (see the module docstring)."""
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
 def follow(db):
     def make(user, kind: str = "outcome", object_id: int = 1) -> None:
         db.session.add(Follow(user_id=user.id, kind=kind, object_id=object_id))

@@ -8,7 +8,7 @@ import pytest
 
 from civic.core.db import utcnow
 from civic.outcomes import services
-from tests.budgets.conftest import ctx, make_budget, make_voter  # noqa: F401  (shared fixtures)
+from tests.budgets.conftest import make_budget, make_voter  # noqa: F401  (shared fixtures)
 from tests.plans.conftest import make_plan  # noqa: F401
 
 

@@ -12,7 +12,7 @@ from civic.budgets import results, voting
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
 from civic.outcomes import services
-from civic.outcomes.models import Outcome, OutcomeUpdate
+from civic.outcomes.models import OutcomeUpdate
 from civic.plans.models import ActionCheckIn
 from tests.outcomes.conftest import days_ago, today
 
