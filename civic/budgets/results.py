@@ -103,6 +103,14 @@ def publish(actor: User | None, budget: Budget, now: datetime) -> ResultPublicat
     return publication
 
 
+def published_row(project) -> dict | None:
+    """The project's line in its budget's published results (votes, score, selected), if published."""
+    publication = project.budget.publication
+    if publication is None:
+        return None
+    return next((row for row in publication.results["projects"] if row["project_id"] == project.public_id), None)
+
+
 def as_json(tally: counting.Tally) -> dict:
     return {"rule": tally.rule, "vote_type": tally.vote_type, "budget": tally.budget, "spent": tally.spent,
             "ballots": tally.ballots, "details": tally.details,

@@ -15,9 +15,9 @@ from civic.budgets.models import (BALLOT_KINDS, COUNTING_RULES, EQUAL_SHARES_KIN
 from civic.city.models import District
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.sanitize import clean_rich_text
+from civic.core.i18n import set_text
 from civic.extensions import db
 from civic.processes.models import Process
-from civic.processes.services import _set_texts
 from civic.proposals.models import Proposal
 
 BALLOT_KIND_LABELS = {
@@ -147,8 +147,8 @@ def save_budget(actor: User | None, process: Process, budget: Budget | None, dat
             raise DomainError(_l("People have already voted: only the texts and the closing date can change."))
         if data.closes_at is not None and data.closes_at <= now:
             raise DomainError(_l("Voting is under way: the closing date must be in the future."), "closes_at")
-    _set_texts(budget, "titles", language, data.title)
-    _set_texts(budget, "descriptions", language, clean_rich_text(data.description) if data.description else "")
+    set_text(budget, "titles", language, data.title)
+    set_text(budget, "descriptions", language, clean_rich_text(data.description) if data.description else "")
     if not (budget.titles or {}).get(budget.original_language):
         raise DomainError(_l("Enter the budget's title in its original language."), "title")
     for name, value in rule_fields.items():
@@ -211,9 +211,9 @@ def save_project(actor: User | None, budget: Budget, project: Project | None, da
                                      .where(Project.budget_id == budget.id)) + 1
         project = Project(budget=budget, original_language=language, position=position, created_at=now)
         db.session.add(project)
-    _set_texts(project, "titles", language, data.title)
-    _set_texts(project, "descriptions", language, clean_rich_text(data.description) if data.description else "")
-    _set_texts(project, "feasibility", language, data.feasibility)
+    set_text(project, "titles", language, data.title)
+    set_text(project, "descriptions", language, clean_rich_text(data.description) if data.description else "")
+    set_text(project, "feasibility", language, data.feasibility)
     if not (project.titles or {}).get(project.original_language):
         raise DomainError(_l("Enter the project's title in its original language."), "title")
     project.cost = data.cost

@@ -65,10 +65,7 @@ def project(project_id: int):
         selectinload(Project.proposals), selectinload(Project.budget).selectinload(Budget.publication))).first()
     if project is None:
         abort(404)
-    outcome = None
-    if project.budget.publication is not None:
-        outcome = next((p for p in project.budget.publication.results["projects"]
-                        if p["project_id"] == project.public_id), None)
+    outcome = results.published_row(project)
     from civic.outcomes.services import outcomes_for_projects
 
     return render("budgets/project.html", project=project, budget=project.budget, outcome=outcome,

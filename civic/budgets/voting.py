@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from civic.accounts.models import User
 from civic.budgets import rules
-from civic.budgets.eligibility import keyed_hash, may_vote_in, voter_for
+from civic.budgets.eligibility import keyed_hash, may_vote_in
 from civic.budgets.models import AGE_BANDS, GENDERS, VOTE_CHANNELS, Ballot, BallotChoice, Budget, Participation, Voter
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.i18n import format_when
@@ -198,7 +198,3 @@ def _cast_once(voter_id: int, budget_id: int, choices: rules.Choices, now: datet
         participation.age_band, participation.gender = how.age_band, how.gender
     db.session.flush()
     return participation
-
-
-def voter_of(user: User | None) -> Voter | None:
-    return voter_for(user)

@@ -104,3 +104,14 @@ def requested_language(default: str) -> str:
     """The language of official texts a staff form edits: `?lang=` when it is a shipped one."""
     wanted = request.args.get("lang")
     return wanted if wanted in supported() else default
+
+
+def set_text(row, field: str, language: str, value: str | None) -> None:
+    """Write one language of an official text (a JSON column of language -> text); an empty value
+    removes that translation, so readers fall back to the original."""
+    texts = dict(getattr(row, field) or {})
+    if value and value.strip():
+        texts[language] = value.strip()
+    else:
+        texts.pop(language, None)
+    setattr(row, field, texts)  # a new dict, so SQLAlchemy sees the change

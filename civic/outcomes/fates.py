@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from civic.budgets.models import Budget, Project, project_proposal
+from civic.budgets.results import published_row
 from civic.extensions import db
 from civic.outcomes import services
 from civic.outcomes.models import Outcome
@@ -46,10 +47,8 @@ def process_fates(process: Process) -> list[Fate]:
     direct = services.outcomes_for_proposals(ids)
     by_project = services.outcomes_for_projects([p.id for found in projects.values() for p in found])
     fates = []
-    from civic.outcomes.views import project_result
-
     for proposal in proposals:
-        fate = Fate(proposal, [ProjectFate(p, project_result(p)) for p in projects.get(proposal.id, [])])
+        fate = Fate(proposal, [ProjectFate(p, published_row(p)) for p in projects.get(proposal.id, [])])
         seen = {}
         for outcome in direct.get(proposal.id, []) + [o for p in projects.get(proposal.id, [])
                                                        for o in by_project.get(p.id, [])]:

@@ -19,10 +19,11 @@ from civic.budgets.models import Budget, Project
 from civic.city.models import District
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.sanitize import clean_rich_text
+from civic.core.i18n import set_text
 from civic.extensions import db
 from civic.outcomes.models import CLOSED_STATUSES, STATUSES, Outcome, OutcomeUpdate, outcome_project
 from civic.plans.models import Action, Goal
-from civic.processes.services import _set_texts, local_date
+from civic.processes.services import local_date
 
 STATUS_LABELS = {"planned": _l("Planned"), "in_progress": _l("In progress"), "completed": _l("Completed"),
                  "delayed": _l("Delayed"), "cancelled": _l("Cancelled")}
@@ -114,8 +115,8 @@ def save_outcome(actor: User | None, outcome: Outcome | None, data: OutcomeData,
     if outcome is None:
         outcome = Outcome(original_language=language, created_at=now)
         db.session.add(outcome)
-    _set_texts(outcome, "titles", language, data.title)
-    _set_texts(outcome, "descriptions", language, clean_rich_text(data.description) if data.description else "")
+    set_text(outcome, "titles", language, data.title)
+    set_text(outcome, "descriptions", language, clean_rich_text(data.description) if data.description else "")
     if not (outcome.titles or {}).get(outcome.original_language):
         raise DomainError(_l("Enter the outcome's title in its original language."), "title")
     if data.action_id is not None and db.session.scalar(sa.select(Outcome.id).where(

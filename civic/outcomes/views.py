@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from civic.budgets.models import Budget, Project
+from civic.budgets.results import published_row
 from civic.core.db import utcnow
 from civic.core.htmx import render
 from civic.extensions import db
@@ -64,19 +65,12 @@ def _load(outcome_id: int) -> Outcome:
     return outcome
 
 
-def project_result(project: Project) -> dict | None:
-    publication = project.budget.publication
-    if publication is None:
-        return None
-    return next((row for row in publication.results["projects"] if row["project_id"] == project.public_id), None)
-
-
 @bp.route("/outcomes/<int:outcome_id>")
 def outcome(outcome_id: int):
     outcome = _load(outcome_id)
     viewer = _viewer()
     return render("outcomes/outcome.html", outcome=outcome, today=local_date(utcnow()),
-                  results={project.id: project_result(project) for project in outcome.projects},
+                  results={project.id: published_row(project) for project in outcome.projects},
                   successes=[t for t in (outcome.goal.targets if outcome.goal else []) if t.reached_on],
                   following=follows.is_following(viewer, "outcome", outcome.id),
                   can_manage=services.can_manage(viewer), can_update=services.can_post_updates(viewer))

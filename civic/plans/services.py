@@ -14,7 +14,7 @@ from civic.accounts.models import User
 from civic.comments.models import Comment, CommentThread
 from civic.comments.policy import ThreadRules, register_policy
 from civic.core.errors import DomainError, NotAllowed
-from civic.core.i18n import format_when
+from civic.core.i18n import format_when, set_text
 from civic.extensions import db
 from civic.notifications.services import notify_followers
 from civic.plans.models import (COMPLETE_POSITION, GOAL_THREAD_KIND, Action, ActionCheckIn, Goal,
@@ -28,16 +28,6 @@ def require_author(actor: User | None) -> None:
 
 def can_author(actor: User | None) -> bool:
     return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.is_staff)
-
-
-def _set_texts(row, field: str, language: str, value: str | None) -> None:
-    """Write one language of an official text; an empty value removes that translation."""
-    texts = dict(getattr(row, field) or {})
-    if value and value.strip():
-        texts[language] = value.strip()
-    else:
-        texts.pop(language, None)
-    setattr(row, field, texts)  # a new dict, so SQLAlchemy sees the change
 
 
 def _require_original(row, field: str, original: str, label) -> None:
@@ -66,7 +56,7 @@ def save_plan(actor: User, plan: Plan | None, data: PlanData, *, language: str, 
     if data.period_end and data.period_end < data.period_start:
         raise DomainError(_l("The end of the plan period must come after its start."), "period_end")
     for field, value in (("titles", data.title), ("visions", data.vision), ("principles", data.principles)):
-        _set_texts(plan, field, language, value)
+        set_text(plan, field, language, value)
     _require_original(plan, "titles", plan.original_language, _l("title"))
     plan.status, plan.version, plan.currency = data.status, data.version, data.currency.upper()
     plan.period_start, plan.period_end, plan.adopted_on = data.period_start, data.period_end, data.adopted_on
@@ -132,7 +122,7 @@ def save_goal(actor: User, plan: Plan, goal: Goal | None, data: GoalData, *, lan
                           "statement")
     for field, value in (("statements", data.statement), ("kpi_names", data.kpi_name),
                          ("ismart_notes", data.ismart_notes), ("outcomes", data.desired_outcome)):
-        _set_texts(goal, field, language, value)
+        set_text(goal, field, language, value)
     _require_original(goal, "statements", plan.original_language, _l("statement"))
     _require_original(goal, "kpi_names", plan.original_language, _l("indicator name"))
     for name in ("number", "dimension", "kpi_unit", "kpi_baseline", "kpi_baseline_year", "kpi_target",
@@ -199,8 +189,8 @@ def save_action(actor: User, goal: Goal, action: Action | None, data: ActionData
                           "number")
     if action is None:
         action = Action(goal=goal, position=len(goal.actions) + 1)
-    _set_texts(action, "descriptions", language, data.description)
-    _set_texts(action, "resources", language, data.resources)
+    set_text(action, "descriptions", language, data.description)
+    set_text(action, "resources", language, data.resources)
     _require_original(action, "descriptions", goal.plan.original_language, _l("description"))
     for name in ("number", "responsible", "start_date", "end_date", "estimated_cost", "actual_cost",
                  "funding_source", "status"):
@@ -225,14 +215,14 @@ def save_targets(actor: User, goal: Goal, steps: list[tuple[str, date | None]], 
         target = existing.get(position)
         if not description.strip() and reached_on is None:
             if target is not None and (set(target.descriptions) - {language}):
-                _set_texts(target, "descriptions", language, "")  # keep the other languages
+                set_text(target, "descriptions", language, "")  # keep the other languages
             elif target is not None:
                 goal.targets.remove(target)
             continue
         if target is None:
             target = GoalTarget(goal=goal, position=position)
             goal.targets.append(target)
-        _set_texts(target, "descriptions", language, description)
+        set_text(target, "descriptions", language, description)
         if not target.descriptions.get(goal.plan.original_language):
             raise DomainError(_l("Describe step %(position)d in the plan's original language.", position=position),
                               f"steps-{position - 1}-description")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from civic.accounts.models import User
 from civic.city.models import District
 from civic.core.errors import DomainError, NotAllowed
+from civic.core.i18n import set_text
 from civic.extensions import db
 from civic.plans.models import Goal
 from civic.processes.models import PHASES, Process, ProcessPhase
@@ -40,15 +41,6 @@ def require_staff(actor: User | None) -> None:
 def local_date(now: datetime) -> date:
     """Phases are calendar days in the city's time zone (UTC outside the app, as in scripts)."""
     return now.astimezone(get_timezone() if has_app_context() else UTC).date()
-
-
-def _set_texts(row, name: str, language: str, value: str | None) -> None:
-    texts = dict(getattr(row, name) or {})
-    if value and value.strip():
-        texts[language] = value.strip()
-    else:
-        texts.pop(language, None)
-    setattr(row, name, texts)
 
 
 @dataclass
@@ -98,7 +90,7 @@ def save_process(actor: User | None, process: Process | None, data: ProcessData,
         db.session.add(process)
     for name, value in (("titles", data.title), ("descriptions", data.description), ("decides", data.decides),
                         ("impacts", data.impacts)):
-        _set_texts(process, name, language, value)
+        set_text(process, name, language, value)
     original = process.original_language
     for name, form_field, label in (("titles", "title", _l("title")),
                                     ("decides", "decides", _l("what residents decide")),
