@@ -168,3 +168,25 @@ def test_staff_create_an_outcome_and_trackers_cannot(client, db, login_as):
     assert response.status_code == 303
     assert db.session.scalar(sa.select(Outcome.titles).where(Outcome.id == int(
         response.headers["Location"].rsplit("/", 1)[1]))) == {"en": "Repair the steps"}
+
+
+def test_outcome_list_and_you_said_we_did_query_counts_do_not_grow(ctx, client, db, make_outcome, make_user,
+                                                                  make_budget, count_queries):
+    process_id = make_budget(costs=(1,)).process_id
+    process = db.session.get(Process, process_id)
+    author = make_user()
+
+    def counted(url):
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    make_outcome("One")
+    _proposal(db, process, author, "First idea")
+    db.session.commit()
+    before = counted("/outcomes/"), counted(f"/processes/{process_id}/you-said-we-did")
+    for n in range(5):
+        make_outcome(f"More {n}", ends_on=days_ago(3), status="in_progress")
+        _proposal(db, process, author, f"Idea {n}", status="rejected", reason="Too costly")
+    db.session.commit()
+    assert (counted("/outcomes/"), counted(f"/processes/{process_id}/you-said-we-did")) == before
