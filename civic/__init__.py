@@ -133,6 +133,7 @@ def _import_models() -> None:
     import civic.budgets.models  # noqa: F401
     import civic.city.models  # noqa: F401
     import civic.comments.models  # noqa: F401
+    import civic.core.audit  # noqa: F401
     import civic.follows.models  # noqa: F401
     import civic.groups.models  # noqa: F401
     import civic.moderation.models  # noqa: F401
