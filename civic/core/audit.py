@@ -74,6 +74,7 @@ class AuditEntry(db.Model):
 
 
 _LABELS: dict[str, LazyString] = {}
+_SUBJECTS: dict[str, LazyString] = {}
 
 
 def register_actions(labels: Mapping[str, LazyString]) -> None:
@@ -84,6 +85,15 @@ def register_actions(labels: Mapping[str, LazyString]) -> None:
         _LABELS[code] = label
 
 
+def register_subject_types(labels: Mapping[str, LazyString]) -> None:
+    """Optional: a translated name for each `subject_type` an area uses ("outcome": "outcome")."""
+    _SUBJECTS.update(labels)
+
+
+def subject_label(subject_type: str):
+    return _SUBJECTS.get(subject_type, subject_type)
+
+
 def action_labels() -> dict[str, LazyString]:
     """Every registered action code and its label, sorted by code."""
     return dict(sorted(_LABELS.items()))
@@ -92,6 +102,14 @@ def action_labels() -> dict[str, LazyString]:
 def label_for(action: str):
     """The translated label of an action, or its code when no area registered it (an old code)."""
     return _LABELS.get(action, action)
+
+
+def changed_fields(row, *, ignore: tuple[str, ...] = ("updated_at",)) -> list[str]:
+    """The names of the columns and relationships of `row` changed since it was loaded (call before
+    flushing), sorted; for `details`, so the trail says what an edit changed without copying texts."""
+    state = sa.inspect(row)
+    return sorted(attr.key for attr in state.attrs
+                  if attr.key not in ignore and attr.history.has_changes())
 
 
 def _check_details(details: dict) -> dict:
