@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 import click
+from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from civic import create_app
@@ -203,8 +204,14 @@ def notify() -> None:
     """E-mail for notifications; run `send` every few minutes and `digest` once a day from cron."""
 
 
+def _use_base_url(base_url: str | None) -> None:
+    # The operator's --base-url stands in for CIVIC_BASE_URL for this command; links are built from it.
+    if base_url:
+        current_app.config["CIVIC_BASE_URL"] = base_url
+
+
 def _base_url_option(command):
-    return click.option("--base-url", envvar="CIVIC_BASE_URL", default=None,
+    return click.option("--base-url", default=None,
                         help="The site's public address, for links in the e-mails (default: CIVIC_BASE_URL).")(command)
 
 
@@ -216,7 +223,8 @@ def notify_send(base_url: str | None) -> None:
     from civic.core.db import utcnow
     from civic.notifications.delivery import deliver_pending
 
-    sent = deliver_pending(None, base_url=base_url, now=utcnow())
+    _use_base_url(base_url)
+    sent = deliver_pending(None, now=utcnow())
     click.echo(f"{sent} notification e-mails sent.")
 
 
@@ -228,5 +236,6 @@ def notify_digest(base_url: str | None) -> None:
     from civic.core.db import utcnow
     from civic.notifications.delivery import send_digests
 
-    sent = send_digests(base_url=base_url, now=utcnow())
+    _use_base_url(base_url)
+    sent = send_digests(now=utcnow())
     click.echo(f"{sent} digests sent.")

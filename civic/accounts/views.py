@@ -14,6 +14,7 @@ from civic.core.errors import DomainError
 from civic.core.forms import optional_id, safe_next, show_domain_error
 from civic.core.htmx import render
 from civic.core.i18n import LANGUAGE_NAMES, SESSION_KEY, current_language
+from civic.core.links import external_url
 from civic.core.mail import send_mail
 from civic.extensions import db, limiter
 
@@ -92,7 +93,7 @@ def request_reset():
             user, token = started
             db.session.commit()
             send_mail(user.email, "accounts/mail/reset", user.locale or current_language(), user=user,
-                      link=url_for("accounts.reset", token=token, _external=True),
+                      link=external_url("accounts.reset", token=token),
                       minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
         # The same answer either way, so the form does not reveal who has an account.
         return render("accounts/reset_sent.html", email=form.email.data,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, url_for
+from flask import Blueprint, abort, jsonify
 from sqlalchemy.orm import selectinload
 
 from civic.budgets.models import Budget, Project
 from civic.core.db import utcnow
+from civic.core.links import external_url
 from civic.extensions import db
 
 bp = Blueprint("budgets_api", __name__)
@@ -25,7 +26,7 @@ def _record(budget: Budget, now) -> dict:
         "opens_at": budget.opens_at.isoformat() if budget.opens_at else None,
         "closes_at": budget.closes_at.isoformat() if budget.closes_at else None,
         "ballot_kind": budget.ballot_kind, "counting_rule": budget.counting_rule, "state": state(budget, now),
-        "url": url_for("budgets.budget", budget_id=budget.id, _external=True),
+        "url": external_url("budgets.budget", budget_id=budget.id),
         "projects": [{"id": project.id, "project_id": project.public_id, "title": project.text("titles").text,
                       "cost": project.cost, "proposal_ids": [p.id for p in project.proposals],
                       **({key: results[project.public_id][key] for key in ("votes", "score", "selected")}
@@ -35,7 +36,7 @@ def _record(budget: Budget, now) -> dict:
             "published_at": publication.published_at.isoformat(), "rule": publication.rule,
             "voters": publication.voters, "spent": publication.results["spent"],
             "ballots_sha256": publication.ballots_sha256,
-            "ballots_url": url_for("budgets.published_ballots", budget_id=budget.id, _external=True)},
+            "ballots_url": external_url("budgets.published_ballots", budget_id=budget.id)},
     }
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context, has_request_context, render_template, request, url_for
+from flask import Flask, current_app, has_app_context, render_template
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from civic.accounts.models import User
 from civic.core.db import utcnow
 from civic.core.i18n import format_when, text_direction
+from civic.core.links import base_url, external_url
 from civic.extensions import db
 from civic.groups.models import CommunityGroup
 from civic.notifications.models import Notification, NotificationSettings
@@ -33,19 +34,17 @@ log = logging.getLogger(__name__)
 
 _PENDING = "civic.notifications.pending"
 DIGEST_INTERVAL = timedelta(hours=20)  # "daily", even when cron runs a little early
-DEFAULT_BASE_URL = "http://localhost:5000/"
 
 
 # After commit --------------------------------------------------------------------------------
 
 def schedule(ids: Sequence[int]) -> None:
     """Remember new notifications; they are dispatched when this session's transaction commits."""
-    pending = db.session.info.setdefault(_PENDING, {"ids": [], "base_url": None, "app": None})
+    # No address is taken from the request: its Host is whatever the sender wrote (see civic.core.links).
+    pending = db.session.info.setdefault(_PENDING, {"ids": [], "app": None})
     pending["ids"].extend(ids)
     if has_app_context():
         pending["app"] = current_app._get_current_object()
-    if has_request_context():
-        pending["base_url"] = request.url_root  # links in the mail point where the page was served
 
 
 @sa.event.listens_for(Session, "after_commit")
@@ -58,7 +57,7 @@ def _after_commit(session: Session) -> None:
         if app is None:
             log.info("notifications committed outside an app; `civic notify send` will send them")
             return
-        dispatch(app, pending["ids"], pending["base_url"])
+        dispatch(app, pending["ids"])
 
 
 @sa.event.listens_for(Session, "after_transaction_end")
@@ -72,45 +71,48 @@ def _queued(app: Flask) -> bool:
     return bool(app.config.get("REDIS_URL")) and (not app.testing or bool(app.config.get("NOTIFY_QUEUE")))
 
 
-def dispatch(app: Flask, ids: list[int], base_url: str | None) -> None:
+def dispatch(app: Flask, ids: list[int]) -> None:
     """Hand committed notifications to whatever sends them. Never raises outside tests."""
     if _queued(app):
         try:
-            enqueue(app, ids, base_url)
+            enqueue(app, ids)
             return
         except Exception:  # Redis down: the page must not notice; a thread (or cron) sends instead
             log.exception("could not queue notification e-mail; sending from a thread")
     if app.testing:
-        deliver_now(app, ids, base_url)
+        deliver_now(app, ids)
         return
     try:
-        threading.Thread(target=_deliver_safely, args=(app, ids, base_url), name="civic-notify", daemon=True).start()
+        threading.Thread(target=_deliver_safely, args=(app, ids), name="civic-notify", daemon=True).start()
     except Exception:
         log.exception("could not start the notification thread; `civic notify send` will send them")
 
 
-def _deliver_safely(app: Flask, ids: list[int], base_url: str | None) -> None:
+def _deliver_safely(app: Flask, ids: list[int]) -> None:
     try:
-        deliver_now(app, ids, base_url)
+        deliver_now(app, ids)
     except Exception:
         log.exception("notification e-mail failed; `civic notify send` will retry what is unsent")
 
 
-def enqueue(app: Flask, ids: list[int], base_url: str | None):
+def enqueue(app: Flask, ids: list[int]):
     from redis import Redis
     from rq import Queue
 
     # Short timeouts: a Redis that does not answer must not hold the page.
     connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=2)
     queue = Queue(app.config.get("NOTIFY_QUEUE") or "default", connection=connection)
-    return queue.enqueue(run_job, list(ids), base_url, job_timeout=300, result_ttl=0)
+    return queue.enqueue(run_job, list(ids), job_timeout=300, result_ttl=0)
 
 
 _worker_app: Flask | None = None
 
 
-def run_job(ids: list[int], base_url: str | None = None) -> int:
-    """The RQ job: send these notifications' immediate e-mail (`rq worker` imports it by name)."""
+def run_job(ids: list[int], _legacy_base_url: str | None = None) -> int:
+    """The RQ job: send these notifications' immediate e-mail (`rq worker` imports it by name).
+
+    Jobs queued before an upgrade still carry the address of the request that queued them; it is
+    ignored, links come from CIVIC_BASE_URL."""
     global _worker_app
     if has_app_context():
         app = current_app._get_current_object()
@@ -120,13 +122,13 @@ def run_job(ids: list[int], base_url: str | None = None) -> int:
 
             _worker_app = create_app()
         app = _worker_app
-    return deliver_now(app, ids, base_url)
+    return deliver_now(app, ids)
 
 
-def deliver_now(app: Flask, ids: list[int] | None, base_url: str | None) -> int:
+def deliver_now(app: Flask, ids: list[int] | None) -> int:
     # A fresh app context: its own database session, apart from the one that just committed.
     with app.app_context():
-        return deliver_pending(ids, base_url=base_url, now=utcnow())
+        return deliver_pending(ids, now=utcnow())
 
 
 # Sending -------------------------------------------------------------------------------------
@@ -157,7 +159,7 @@ def _silenced(user: User) -> bool:
     return user.deleted_at is not None or user.blocked_at is not None
 
 
-def deliver_pending(ids: list[int] | None = None, *, base_url: str | None, now: datetime) -> int:
+def deliver_pending(ids: list[int] | None = None, *, now: datetime) -> int:
     """Send the immediate e-mail of these notifications (all unsent ones when `ids` is None).
 
     "daily" people are left for the digest. Returns the number of e-mails sent."""
@@ -178,12 +180,12 @@ def deliver_pending(ids: list[int] | None = None, *, base_url: str | None, now: 
         if not _claim(notification_id, now):
             continue  # another worker has it
         db.session.commit()
-        if _send_safely(user, [notification_id], digest=False, base_url=base_url):
+        if _send_safely(user, [notification_id], digest=False):
             sent += 1
     return sent
 
 
-def send_digests(*, base_url: str | None, now: datetime) -> int:
+def send_digests(*, now: datetime) -> int:
     """One e-mail per "daily" person listing what is unsent, at most once per DIGEST_INTERVAL."""
     due = db.session.scalars(
         sa.select(NotificationSettings.user_id)
@@ -207,14 +209,14 @@ def send_digests(*, base_url: str | None, now: datetime) -> int:
         claimed = [nid for nid in ids if _claim(nid, now)]
         db.session.get(NotificationSettings, user_id).last_digest_at = now
         db.session.commit()
-        if claimed and _send_safely(user, claimed, digest=True, base_url=base_url):
+        if claimed and _send_safely(user, claimed, digest=True):
             sent += 1
     return sent
 
 
-def _send_safely(user: User, ids: list[int], *, digest: bool, base_url: str | None) -> bool:
+def _send_safely(user: User, ids: list[int], *, digest: bool) -> bool:
     try:
-        send_mail(user, ids, digest=digest, base_url=base_url)
+        send_mail(user, ids, digest=digest)
     except Exception:
         log.exception("could not send notification e-mail to user %s", user.id)
         db.session.rollback()
@@ -223,12 +225,7 @@ def _send_safely(user: User, ids: list[int], *, digest: bool, base_url: str | No
     return True
 
 
-def _base_url(base_url: str | None) -> str:
-    url = base_url or current_app.config.get("CIVIC_BASE_URL") or DEFAULT_BASE_URL
-    return url if url.endswith("/") else url + "/"
-
-
-def send_mail(user: User, ids: list[int], *, digest: bool, base_url: str | None) -> None:
+def send_mail(user: User, ids: list[int], *, digest: bool) -> None:
     """Render the mail in the recipient's language, with a one-click unsubscribe (RFC 8058), and send it."""
     from civic.notifications import services
 
@@ -237,16 +234,17 @@ def send_mail(user: User, ids: list[int], *, digest: bool, base_url: str | None)
         .outerjoin(CommunityGroup, CommunityGroup.id == Notification.group_id)
         .where(Notification.id.in_(ids)).order_by(Notification.created_at, Notification.id)).all()
     language = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    root = _base_url(base_url)
-    # A request context of its own, so url_for builds absolute links outside any request.
+    root = base_url()
+    # A request context of its own at the configured address, so the templates render alike from a
+    # page, cron or the RQ worker; every link comes from external_url, never from a request Host.
     with current_app.test_request_context(base_url=root), force_locale(language):
-        unsubscribe = url_for("notifications.unsubscribe", token=services.unsubscribe_token(user.id), _external=True)
+        unsubscribe = external_url("notifications.unsubscribe", token=services.unsubscribe_token(user.id))
         items = [{"sentence": services.describe(n.event, n.params or {}), "link": root.rstrip("/") + n.url,
                   "when": format_when(n.created_at), "group": group, "personal": n.event not in services.PUBLIC_EVENTS}
                  for n, group in rows]
         context = {"user": user, "items": items, "unsubscribe": unsubscribe, "lang": language,
                    "dir": text_direction(language),
-                   "settings": url_for("notifications.settings", _external=True)}
+                   "settings": external_url("notifications.settings")}
         name = "notifications/mail/" + ("digest" if digest else "notification")
         subject = " ".join(render_template(f"{name}.subject.txt", **context).splitlines()).strip()
         text = render_template(f"{name}.body.txt", **context)

@@ -15,8 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import url_for
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
@@ -25,6 +24,7 @@ from civic.budgets import pabulib
 from civic.budgets.models import Budget, Project, ResultPublication
 from civic.comments.models import CommentReport
 from civic.comments.services import body_to_text
+from civic.core.links import external_url
 from civic.extensions import db
 from civic.moderation.models import ModerationAction
 from civic.opendata.models import DownloadCount
@@ -110,10 +110,6 @@ def _latest(*columns) -> datetime | None:
     """The most recent of several timestamp columns, in one query per column."""
     values = [db.session.scalar(sa.select(sa.func.max(column))) for column in columns]
     return max((value for value in values if value is not None), default=None)
-
-
-def _external(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
 
 
 # Download counts (seed 002: track public open data usage) ------------------------------------
@@ -206,7 +202,7 @@ def project_rows() -> Iterator[dict]:
                "feasibility": body_to_text(original(project.feasibility, language)), "language": language,
                "cost": project.cost, "currency": project.budget.currency,
                "proposal_ids": [proposal.id for proposal in project.proposals],
-               "created_at": project.created_at, "url": _external("budgets.project", project_id=project.id)}
+               "created_at": project.created_at, "url": external_url("budgets.project", project_id=project.id)}
 
 
 def _publications(*, with_ballots: bool = False) -> list[ResultPublication]:
@@ -317,7 +313,7 @@ def plan_rows() -> Iterator[dict]:
                    "kpi_reference": goal.kpi_reference,
                    "targets_reached": sum(1 for target in goal.targets if target.reached_on),
                    "targets": len(goal.targets), "language": language,
-                   "url": _external("plans.goal", plan_id=plan.id, number=goal.number)}
+                   "url": external_url("plans.goal", plan_id=plan.id, number=goal.number)}
 
 
 @dataset("workplans", _l("Action plan workplans"),

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -20,6 +21,7 @@ from civic.budgets.models import Budget, Project, ResultPublication
 from civic.city.services import current_city
 from civic.core.db import utcnow
 from civic.core.i18n import current_language
+from civic.core.links import base_url, external_url
 from civic.extensions import db
 from civic.outcomes.models import Outcome, OutcomeUpdate, outcome_project, outcome_proposal
 from civic.processes.models import Process
@@ -42,12 +44,8 @@ class Entry:
     summary: str
 
 
-def _external(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
-
-
 def outcome_url(outcome_id: int) -> str:
-    return _external("outcomes.outcome", outcome_id=outcome_id)
+    return external_url("outcomes.outcome", outcome_id=outcome_id)
 
 
 def _site() -> str:
@@ -58,12 +56,14 @@ def _site() -> str:
 def _atom(title: str, subtitle: str, page: str, entries: list[Entry], fallback: datetime) -> Response:
     entries = sorted(entries, key=lambda entry: entry.updated, reverse=True)[:MAX_ENTRIES]
     feed = FeedGenerator()
-    feed.id(request.base_url)
+    # This feed's own address from the configured base URL: a proxy may cache it for everyone.
+    here = external_url(request.endpoint, **(request.view_args or {}))
+    feed.id(here)
     feed.title(title)
     feed.subtitle(subtitle)
     feed.author({"name": _site()})
     feed.link(href=page, rel="alternate", type="text/html")
-    feed.link(href=request.base_url, rel="self", type="application/atom+xml")
+    feed.link(href=here, rel="self", type="application/atom+xml")
     feed.language(current_language())
     feed.updated(entries[0].updated if entries else fallback)
     for item in entries:
@@ -93,7 +93,7 @@ def _decisions(process: Process) -> list[Entry]:
         .order_by(Proposal.updated_at.desc()).limit(MAX_ENTRIES))
     entries = []
     for proposal in proposals:
-        link = _external("proposals.detail", proposal_id=proposal.id)
+        link = external_url("proposals.detail", proposal_id=proposal.id)
         entries.append(Entry(id=f"{link}#status-{proposal.status}",
                              title=_("Proposal “%(title)s”: %(status)s", title=proposal.title,
                                      status=STATUS_LABELS[proposal.status]),
@@ -112,7 +112,7 @@ def _results(process: Process) -> list[Entry]:
         chosen = [titles.get(result["project_id"], result["project_id"])
                   for result in publication.results["projects"] if result["selected"]]
         voters = ngettext("%(num)d person voted.", "%(num)d people voted.", publication.voters)
-        link = _external("budgets.results_page", budget_id=budget.id)
+        link = external_url("budgets.results_page", budget_id=budget.id)
         entries.append(Entry(id=link, title=_("Results published: %(budget)s", budget=budget.text("titles").text),
                              link=link, updated=publication.published_at,
                              summary=" ".join([voters, _("Selected projects: %(projects)s.",
@@ -152,7 +152,7 @@ def process_updates(process_id: int):
     entries = _decisions(process) + _results(process) + _outcome_updates(process)
     return _atom(_("%(process)s: updates", process=title),
                  _("Decisions on proposals, published results and progress on what was chosen."),
-                 _external("processes.process", process_id=process.id), entries, process.created_at)
+                 external_url("processes.process", process_id=process.id), entries, process.created_at)
 
 
 @bp.route("/outcomes/<int:outcome_id>/updates.atom")
@@ -175,11 +175,11 @@ def _calendar(name: str, processes: list[Process]) -> Response:
     calendar.add("x-wr-calname", name)
     stamp = utcnow()
     for process in processes:
-        page = _external("processes.process", process_id=process.id)
+        page = external_url("processes.process", process_id=process.id)
         title = process.text("titles").text
         for phase in process.phases:
             event = Event()
-            event.add("uid", f"process-{process.id}-{phase.kind}@{request.host}")
+            event.add("uid", f"process-{process.id}-{phase.kind}@{urlsplit(base_url()).hostname}")
             event.add("dtstamp", stamp)
             # All-day events: DTEND is the day after the last day.
             event.add("dtstart", phase.starts_on)

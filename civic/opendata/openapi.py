@@ -7,11 +7,12 @@ fails while the url_map has a route this document does not describe.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from civic.budgets.models import BALLOT_KINDS, COUNTING_RULES
 from civic.comments.models import STANCES
 from civic.config import LANGUAGES
+from civic.core.links import external_root
 from civic.outcomes.models import STATUSES as OUTCOME_STATUSES
 from civic.plans.models import ACTION_STATUSES, DIMENSIONS, PLAN_STATUSES, TIMEFRAMES
 from civic.proposals.models import STATUSES as PROPOSAL_STATUSES
@@ -202,4 +203,4 @@ def document(server: str) -> dict:
 
 @bp.route("/api/v1/openapi.json")
 def openapi():
-    return jsonify(document(request.url_root.rstrip("/")))
+    return jsonify(document(external_root()))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, request
 
 from civic.config import LANGUAGES
 from civic.core.i18n import localized
+from civic.core.links import external_url
 from civic.plans import queries
 
 bp = Blueprint("plans_api", __name__, url_prefix="/api/v1/plans")
@@ -34,7 +35,7 @@ def _summary(plan) -> dict:
     return {"id": plan.id, "title": _text(plan.titles, plan, language), "status": plan.status,
             "version": plan.version, "language": language, "original_language": plan.original_language,
             "period_start": _date(plan.period_start), "period_end": _date(plan.period_end),
-            "url": url_for("plans.plan", plan_id=plan.id, _external=True)}
+            "url": external_url("plans.plan", plan_id=plan.id)}
 
 
 @bp.route("")
@@ -54,7 +55,7 @@ def detail(plan_id: int):
         "currency": plan.currency,
         "adopted_on": _date(plan.adopted_on),
         "consultation": {"opens_at": _date(plan.consultation_opens_at), "closes_at": _date(plan.consultation_closes_at)},
-        "workplan_csv": url_for("plans.workplan_csv", plan_id=plan.id, _external=True),
+        "workplan_csv": external_url("plans.workplan_csv", plan_id=plan.id),
         "goals": [_goal(goal, plan, language, counts[goal.id]) for goal in plan.goals],
     })
 
@@ -82,5 +83,5 @@ def _goal(goal, plan, language, counts) -> dict:
                        "statement": _text(r.statements, plan, language),
                        "summary": _text(r.notes, plan, language) if r.notes else None} for r in goal.revisions],
         "comments": counts,
-        "url": url_for("plans.goal", plan_id=plan.id, number=goal.number, _external=True),
+        "url": external_url("plans.goal", plan_id=plan.id, number=goal.number),
     }

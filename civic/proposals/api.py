@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request
 
 from civic.comments.services import body_to_text
 from civic.core.csvsafe import cell
+from civic.core.links import external_url
 from civic.extensions import db
 from civic.proposals import display, queries
 
@@ -33,7 +34,7 @@ def record(item: queries.Item) -> dict:
            "category": display.category_code(proposal), "status": proposal.status,
            "supports": proposal.support_count, "comments": item.comments,
            "created_at": proposal.created_at.isoformat(),
-           "url": url_for("proposals.detail", proposal_id=proposal.id, _external=True)}
+           "url": external_url("proposals.detail", proposal_id=proposal.id)}
     if display.shows_name(proposal):
         row["author"] = proposal.author.display_name
     return row
