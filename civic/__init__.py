@@ -55,7 +55,7 @@ def _init_babel(app: Flask, babel) -> None:
 
 
 def _init_login(app: Flask, login_manager) -> None:
-    from flask_babel import lazy_gettext as _l
+    from civic.core.messages import lazy_gettext as _l
 
     from civic.accounts.views import load_user
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts import passwords, personal_data

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User

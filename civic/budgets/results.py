@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 
 from civic.accounts.models import User
 from civic.budgets import counting

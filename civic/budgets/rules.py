@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
+from civic.core.messages import lazy_gettext as _l
+from civic.core.messages import lazy_ngettext
 
 from civic.budgets.display import whole_money
 from civic.budgets.models import Budget, Project

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import User

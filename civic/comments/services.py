@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import Role, User

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField, IntegerField,
                      SelectChoice, SelectField, StringField, TextAreaField)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 
 from civic.accounts.models import User
 from civic.comments.models import Comment, CommentThread

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask import has_app_context
 from flask_babel import get_timezone
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import User

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 
 from civic.plans.forms import DIMENSION_LABELS
 from civic.proposals.models import Proposal

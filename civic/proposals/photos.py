@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import warnings
 
-from flask_babel import lazy_gettext as _l
+from civic.core.messages import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from civic.core.errors import DomainError
