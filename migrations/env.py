@@ -103,6 +103,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode drops and recreates tables; with foreign keys on, SQLite would run the
+            # ON DELETE actions of every referencing row (cascades, SET NULL). The pragma only
+            # works outside a transaction, so it goes to the driver before anything begins.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -111,6 +117,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left rows that break foreign keys: {broken[:5]}")
+        if sqlite:
+            # Never hand this connection back to the pool without foreign keys: new ones get them.
+            connection.invalidate()
 
 
 if context.is_offline_mode():

@@ -1,8 +1,10 @@
 """Budgets, projects, voter verification, participation and secret ballots.
 
-Ballot secrecy is a property of this schema: `ballot` and `ballot_choice` hold what was chosen
-under a keyed hash of (voter, budget) and a random id, with no timestamp, channel or sequence that
-could be matched to `participation`, which says who voted (and how) but never what.
+Ballot secrecy is a property of this schema (docs/ballot-secrecy.md). While a vote is open, what a
+voter chose exists only in `sealed_ballot`, encrypted under `VOTING_KEY` and found through a keyed
+hash of (voter, budget). `participation` says who voted (and how) but never what. The counted
+tables `ballot` and `ballot_choice` are written once, when the vote closes, in a fresh random order
+and in one transaction, with random ids and nothing that points back to a voter.
 """
 
 from __future__ import annotations
@@ -197,15 +199,31 @@ class Participation(db.Model):
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
 
 
+class SealedBallot(db.Model):
+    """A ballot of an open vote: AES-GCM ciphertext of the choices, padded to one size per budget.
+
+    `voter_key` = HMAC(voting key, voter id + budget id): without the key it names no one, and the
+    contents cannot be read. No timestamp, channel or size that differs between ballots. Database
+    triggers refuse new or changed rows once the vote is closed.
+    """
+
+    __tablename__ = "sealed_ballot"
+
+    budget_id: Mapped[int] = mapped_column(sa.ForeignKey("budget.id", ondelete="CASCADE"), primary_key=True)
+    voter_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
 class Ballot(db.Model):
-    """What one voter chose. `voter_key` = HMAC(voting key, voter id + budget id); imports have none."""
+    """A counted ballot: written when the vote closes (or by an import), linked to no voter.
+
+    Database triggers refuse rows for a budget whose vote is still open.
+    """
 
     __tablename__ = "ballot"
-    __table_args__ = (sa.UniqueConstraint("budget_id", "voter_key"),)
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)  # random, so not in voting order
     budget_id: Mapped[int] = mapped_column(sa.ForeignKey("budget.id", ondelete="CASCADE"), index=True)
-    voter_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     choices: Mapped[list[BallotChoice]] = relationship(cascade="all, delete-orphan", order_by="BallotChoice.rank")
 
@@ -246,3 +264,76 @@ class ResultPublication(db.Model):
     ballots_sha256: Mapped[str] = mapped_column(sa.String(64))
 
     budget: Mapped[Budget] = relationship(back_populates="publication")
+
+
+# Four eyes on the vote ---------------------------------------------------------------------------
+
+REQUEST_STATUSES = ("pending", "approved", "refused", "withdrawn")
+
+
+class VerificationRequest(db.Model):
+    """A document that is not on the eligibility list, seen by one staff member at a desk.
+
+    It verifies no one until a different staff member types the same document number again and
+    approves it (a CHECK refuses an approval or refusal by the requester, who may only withdraw it). Only the keyed hash of the number is
+    kept. A database trigger (migration 0011) refuses an in-person voter whose document is neither on
+    the list nor approved here.
+    """
+
+    __tablename__ = "verification_request"
+    __table_args__ = (
+        sa.CheckConstraint(in_list("status", REQUEST_STATUSES), name="status_known"),
+        # Only the requester may withdraw; only someone else may approve or refuse.
+        sa.CheckConstraint("decided_by_id IS NULL OR (decided_by_id = requested_by_id) = (status = 'withdrawn')",
+                           name="second_staff"),
+        sa.CheckConstraint("status = 'pending' OR (decided_by_id IS NOT NULL AND decided_at IS NOT NULL)",
+                           name="decision_has_staff"),
+        sa.Index("ix_verification_request_pending_document", "document_hash", unique=True,
+                 sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_hash: Mapped[str] = mapped_column(sa.String(64))
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id", ondelete="SET NULL"))
+    # The account to attach once approved, if the resident has one.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("voter.id", ondelete="SET NULL"), index=True)
+
+    district: Mapped[District | None] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class PaperBallot(db.Model):
+    """A paper ballot being entered twice, blind, by two staff members. Not a ballot: nothing here is
+    counted. It is cast (and deleted) when two entries by different people agree."""
+
+    __tablename__ = "paper_ballot"
+    __table_args__ = (sa.UniqueConstraint("budget_id", "voter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(sa.ForeignKey("budget.id", ondelete="CASCADE"), index=True)
+    voter_id: Mapped[int] = mapped_column(sa.ForeignKey("voter.id", ondelete="CASCADE"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entries: Mapped[list[PaperEntry]] = relationship(cascade="all, delete-orphan", order_by="PaperEntry.id")
+
+
+class PaperEntry(db.Model):
+    """One staff member's reading of a paper ballot, sealed like a ballot: no column says what was chosen."""
+
+    __tablename__ = "paper_entry"
+    __table_args__ = (sa.UniqueConstraint("paper_ballot_id", "entered_by_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("paper_ballot.id", ondelete="CASCADE"), index=True)
+    entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    entered_by: Mapped[User] = relationship()

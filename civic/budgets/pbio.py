@@ -96,7 +96,7 @@ def import_file(path, now: datetime, progress: Callable[[int], None] | None = No
 
     for number, ballot in enumerate(election.ballots, start=1):
         ballot_id = uuid.uuid4().hex
-        ballot_rows.append({"id": ballot_id, "budget_id": budget.id, "voter_key": None})
+        ballot_rows.append({"id": ballot_id, "budget_id": budget.id})
         for position, project_id in enumerate(ballot.vote):
             if project_id not in ids:
                 raise ImportError_(f"ballot {ballot.voter_id}: unknown project {project_id!r}")

@@ -7,6 +7,7 @@ download the file, check the hash and count again with any Pabulib tool.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections import defaultdict
 from datetime import datetime
 
@@ -14,8 +15,9 @@ import sqlalchemy as sa
 from civic.core.messages import lazy_gettext as _l
 
 from civic.accounts.models import User
-from civic.budgets import counting
-from civic.budgets.models import AGE_BANDS, GENDERS, Ballot, BallotChoice, Budget, Participation, ResultPublication, Voter
+from civic.budgets import counting, sealing
+from civic.budgets.models import (AGE_BANDS, GENDERS, Ballot, BallotChoice, Budget, Participation, ResultPublication,
+                                  SealedBallot, Voter)
 from civic.budgets.services import require_staff
 from civic.core.errors import DomainError
 from civic.extensions import db
@@ -70,13 +72,47 @@ def eligible_count(budget: Budget) -> int | None:
 
 
 def close_voting(actor: User | None, budget: Budget, now: datetime) -> None:
+    """End the vote and open its sealed ballots into the counted tables, all in one transaction."""
     from civic.budgets.voting import state
 
     require_staff(actor)
+    # Exclusive: waits for ballots being cast (they hold a share lock), and makes later ones see the close.
+    db.session.execute(sa.select(Budget.id).where(Budget.id == budget.id).with_for_update())
+    db.session.refresh(budget)
     if state(budget, now) not in ("open", "ended"):
         raise DomainError(_l("Only a vote that has opened can be closed."))
     budget.closed_at = now
     db.session.flush()
+    unseal_ballots(budget)
+
+
+def unseal_ballots(budget: Budget) -> int:
+    """Write every sealed ballot of the closed budget, once, in a fresh random order, then delete
+    the sealed rows. Nothing written here points back to a voter: random ids, one transaction
+    (so one PostgreSQL `xmin` for all), and `rowid`/`ctid` order is the shuffle's, not the voting order."""
+    sealed_rows = db.session.execute(sa.select(SealedBallot.voter_key, SealedBallot.sealed)
+                                     .where(SealedBallot.budget_id == budget.id)).all()
+    participations = db.session.scalar(sa.select(sa.func.count()).select_from(Participation)
+                                       .where(Participation.budget_id == budget.id))
+    if len(sealed_rows) != participations:  # a lost or extra ballot: refuse to close rather than miscount
+        raise DomainError(_l("The number of sealed ballots does not match the number of voters. Nothing was "
+                             "changed; contact the system administrator."))
+    opened = [sealing.unseal(sealing.ballot_context(budget.id, key), blob) for key, blob in sealed_rows]
+    secrets.SystemRandom().shuffle(opened)
+    ranked = budget.ballot_kind == "ranked"
+    ballot_rows, choice_rows = [], []
+    for choices in opened:
+        ballot_id = secrets.token_hex(16)
+        ballot_rows.append({"id": ballot_id, "budget_id": budget.id})
+        choice_rows.extend({"ballot_id": ballot_id, "project_id": project_id, "points": 1 if ranked else value,
+                            "rank": value if ranked else None} for project_id, value in choices.items())
+    if ballot_rows:
+        db.session.execute(sa.insert(Ballot), ballot_rows)
+    if choice_rows:
+        db.session.execute(sa.insert(BallotChoice), choice_rows)
+    db.session.execute(sa.delete(SealedBallot).where(SealedBallot.budget_id == budget.id))
+    db.session.flush()
+    return len(ballot_rows)
 
 
 def publish(actor: User | None, budget: Budget, now: datetime) -> ResultPublication:

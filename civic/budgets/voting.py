@@ -1,10 +1,12 @@
-"""Casting a ballot: one per voter per budget, never lost, never counted twice.
+"""Casting a ballot: one per voter per budget, never lost, never counted twice, never readable.
 
-The database enforces it: `participation` is unique per (budget, voter) and `ballot` per
-(budget, voter_key). A change first takes a write lock on the voter's ballot row (an UPDATE that
-changes nothing), so two submissions of the same voter are serialised on PostgreSQL and SQLite
-alike, and the second one replaces the first completely instead of mixing with it. A first ballot
-racing another first ballot loses on the unique constraint and is retried as a change.
+The database enforces it: `participation` is unique per (budget, voter) and `sealed_ballot` per
+(budget, voter_key). A ballot is stored sealed (see `sealing`): only the key opens it. A change
+overwrites the voter's one sealed row in a single UPDATE, which also takes its write lock, so two
+submissions of the same voter are serialised on PostgreSQL and SQLite alike and the second one
+replaces the first completely. A first ballot racing another first ballot loses on the unique
+constraint and is retried as a change. Every cast holds a share lock on the budget row, which
+closing the vote takes exclusively: no ballot can slip in while the sealed ballots are opened.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import random
 import secrets
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,9 +22,9 @@ from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from civic.accounts.models import User
-from civic.budgets import rules
+from civic.budgets import rules, sealing
 from civic.budgets.eligibility import keyed_hash, may_vote_in
-from civic.budgets.models import AGE_BANDS, GENDERS, VOTE_CHANNELS, Ballot, BallotChoice, Budget, Participation, Voter
+from civic.budgets.models import AGE_BANDS, GENDERS, VOTE_CHANNELS, Budget, Participation, SealedBallot, Voter
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.i18n import format_when
 from civic.extensions import db
@@ -87,15 +88,16 @@ def participation_of(budget: Budget, voter: Voter | None) -> Participation | Non
 
 
 def choices_of(budget: Budget, voter: Voter | None) -> rules.Choices:
-    """The voter's current ballot, found only through the keyed hash."""
+    """The voter's current ballot while the vote is open, found and opened only with the voting key.
+
+    Empty once the vote is closed: the counted ballot no longer names its voter, not even to them.
+    """
     if voter is None:
         return {}
-    rows = db.session.execute(
-        sa.select(BallotChoice.project_id, BallotChoice.points, BallotChoice.rank)
-        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
-        .where(Ballot.budget_id == budget.id, Ballot.voter_key == voter_key(voter.id, budget.id)))
-    ranked = budget.ballot_kind == "ranked"
-    return {project_id: (rank if ranked else points) for project_id, points, rank in rows}
+    key = voter_key(voter.id, budget.id)
+    sealed = db.session.scalar(sa.select(SealedBallot.sealed).where(SealedBallot.budget_id == budget.id,
+                                                                    SealedBallot.voter_key == key))
+    return {} if sealed is None else sealing.unseal(sealing.ballot_context(budget.id, key), sealed)
 
 
 def _new_receipt() -> str:
@@ -144,8 +146,14 @@ def cast_ballot(voter_id: int, budget_id: int, choices: rules.Choices, now: date
     raise AssertionError("unreachable")
 
 
+def _locked_budget(budget_id: int) -> Budget | None:
+    # FOR SHARE: voters do not wait for each other, only for (or instead of) closing the vote.
+    return db.session.scalars(sa.select(Budget).where(Budget.id == budget_id).with_for_update(read=True)
+                              .execution_options(populate_existing=True)).first()
+
+
 def _cast_once(voter_id: int, budget_id: int, choices: rules.Choices, now: datetime, how: Cast) -> Participation:
-    budget = db.session.get(Budget, budget_id)
+    budget = _locked_budget(budget_id)
     voter = db.session.get(Voter, voter_id)
     if budget is None or voter is None:
         raise DomainError(_l("This budget or voter no longer exists."))
@@ -168,29 +176,24 @@ def _cast_once(voter_id: int, budget_id: int, choices: rules.Choices, now: datet
         raise BallotRejected(check)
 
     key = voter_key(voter.id, budget.id)
+    sealed = sealing.seal(sealing.ballot_context(budget.id, key),
+                          {project.id: value for project, value in check.chosen}, len(budget.projects))
     # The write lock comes first: everything below sees the one current ballot or none.
-    locked = db.session.execute(sa.update(Ballot).where(Ballot.budget_id == budget.id, Ballot.voter_key == key)
-                                .values(voter_key=key)).rowcount
-    if locked:
+    replaced = db.session.execute(sa.update(SealedBallot).where(SealedBallot.budget_id == budget.id,
+                                                                SealedBallot.voter_key == key)
+                                  .values(sealed=sealed)).rowcount
+    if replaced:
         participation = participation_of(budget, voter)
         if not how.replace:
             raise DomainError(_l("This resident has already voted (%(when)s). Tick “Replace their ballot” "
                                  "only if they asked to change it.", when=format_when(participation.changed_at)
                                  if participation else ""), "replace")
-        ballot_id = db.session.scalar(sa.select(Ballot.id).where(Ballot.budget_id == budget.id,
-                                                                 Ballot.voter_key == key))
-        db.session.execute(sa.delete(BallotChoice).where(BallotChoice.ballot_id == ballot_id))
     else:
         participation = Participation(budget_id=budget.id, voter_id=voter.id, receipt=_new_receipt(),
                                       first_voted_at=now)
         db.session.add(participation)
         db.session.flush()  # loses here, on the unique constraint, if another first ballot won
-        ballot_id = uuid.uuid4().hex
-        db.session.execute(sa.insert(Ballot).values(id=ballot_id, budget_id=budget.id, voter_key=key))
-    ranked = budget.ballot_kind == "ranked"
-    db.session.execute(sa.insert(BallotChoice), [
-        {"ballot_id": ballot_id, "project_id": project.id, "points": 1 if ranked else value,
-         "rank": value if ranked else None} for project, value in check.chosen])
+        db.session.execute(sa.insert(SealedBallot).values(budget_id=budget.id, voter_key=key, sealed=sealed))
     participation.changed_at = now
     participation.channel = how.channel
     participation.entered_by_id = how.entered_by.id if how.channel != "online" and how.entered_by else None

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from civic.budgets import pabulib
-from civic.budgets.models import Ballot, Budget, EligibleDocument, Participation, Project, ResultPublication, Voter
+from civic.budgets.models import Ballot, Budget, SealedBallot, EligibleDocument, Participation, Project, ResultPublication, Voter
 from civic.budgets.staff import bp as staff_bp
 from civic.budgets.staff import voters_bp
 from civic.budgets import eligibility
@@ -65,7 +65,7 @@ def test_vote_change_and_confirmation(client, db, login_as, make_budget, make_vo
     client.submit(f"/budgets/{budget.id}/ballot", {"projects": [str(c)], "action": "vote"})
     page = client.get(f"/budgets/{budget.id}").get_data(as_text=True)
     assert "You voted on" in page and receipt in page
-    assert _count(db, Participation, budget_id=budget.id) == 1 and _count(db, Ballot, budget_id=budget.id) == 1
+    assert _count(db, Participation, budget_id=budget.id) == 1 and _count(db, SealedBallot, budget_id=budget.id) == 1
 
 
 def test_a_rule_error_keeps_the_choices_and_stores_nothing(client, db, login_as, make_budget, make_voter):

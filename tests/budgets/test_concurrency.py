@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from civic.budgets import eligibility, voting
-from civic.budgets.models import Ballot, BallotChoice, Budget, Participation, Project, Voter
+from civic.budgets import eligibility, sealing, voting
+from civic.budgets.models import Ballot, Budget, Participation, Project, SealedBallot, Voter
 from civic.core.db import utcnow
 from civic.extensions import db
 from civic.processes.models import Process
@@ -53,9 +53,12 @@ def _stored(app, budget_id: int, project_ids: list[int]):
     with app.app_context():
         participations = db.session.scalar(sa.select(sa.func.count()).select_from(Participation)
                                            .where(Participation.budget_id == budget_id))
-        ballots = db.session.scalar(sa.select(sa.func.count()).select_from(Ballot).where(Ballot.budget_id == budget_id))
-        chosen = set(db.session.scalars(sa.select(BallotChoice.project_id)))
-    return participations, ballots, chosen
+        sealed = db.session.execute(sa.select(SealedBallot.voter_key, SealedBallot.sealed)
+                                    .where(SealedBallot.budget_id == budget_id)).all()
+        # Nothing readable is stored while the vote is open; the key opens what was kept.
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 0
+        chosen = set().union(*(sealing.unseal(sealing.ballot_context(budget_id, key), blob) for key, blob in sealed))
+    return participations, len(sealed), chosen
 
 
 def test_fifty_simultaneous_submissions_store_one_whole_ballot(election):

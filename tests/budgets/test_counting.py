@@ -18,8 +18,8 @@ import pytest
 from civic.budgets import pabulib
 from civic.budgets.counting import Ballot, CountingError, Tally, tally
 
-from tests.budgets.pabulib_data import DATA
-FILES = sorted(DATA.glob("*.pb"))
+from tests.budgets.pabulib_data import DATA, counted_files
+FILES = counted_files()
 ELECTIONS = [pytest.param(path, id=path.stem) for path in FILES] or [
     pytest.param(None, marks=pytest.mark.skip(reason=f"the Pabulib files are not in {DATA}"))]
 

@@ -14,8 +14,8 @@ import pytest
 from civic.budgets import pabulib
 from civic.cli import main
 
-from tests.budgets.pabulib_data import DATA
-FILES = sorted(DATA.glob("*.pb")) if DATA.is_dir() else []
+from tests.budgets.pabulib_data import DATA, counted_files
+FILES = counted_files()
 LARGE = {"Poland_Krakow_2022.pb", "Poland_Lodz_2022.pb", "Poland_Wroclaw_2020_local.pb"}
 
 

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from civic.budgets import eligibility, results, voting
-from civic.budgets.models import Ballot, BallotChoice, EligibleDocument, Participation, ResultPublication
+from civic.budgets.models import Ballot, BallotChoice, EligibleDocument, Participation, ResultPublication, SealedBallot
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
 from civic.extensions import db as _db
@@ -37,8 +37,8 @@ def test_first_ballot_then_a_change_replaces_it_completely(ctx, db, make_budget,
     second = voting.cast_ballot(voter.id, budget.id, {c: 1}, later)
     assert voting.choices_of(budget, voter) == {c: 1}  # nothing of the first ballot is left
     assert _count(db, Participation, budget_id=budget.id) == 1
-    assert _count(db, Ballot, budget_id=budget.id) == 1
-    assert _count(db, BallotChoice) == 1
+    assert _count(db, SealedBallot, budget_id=budget.id) == 1
+    assert _count(db, Ballot, budget_id=budget.id) == 0 and _count(db, BallotChoice) == 0  # nothing readable
     assert second.receipt == receipt and second.first_voted_at == voted_at and second.changed_at == later
 
 
@@ -50,7 +50,7 @@ def test_no_ballot_outside_the_window(ctx, db, make_budget, make_voter, window, 
     with pytest.raises(DomainError) as refused:
         voting.cast_ballot(voter.id, budget.id, {budget.projects[0].id: 1}, utcnow())
     assert str(refused.value.message).startswith(message)
-    assert _count(db, Ballot, budget_id=budget.id) == 0
+    assert _count(db, SealedBallot, budget_id=budget.id) == 0
 
 
 def test_closing_early_stops_voting(ctx, db, make_budget, make_voter, make_user):
@@ -106,7 +106,7 @@ def test_assisted_ballots_need_staff_and_keep_one_ballot_across_channels(ctx, db
     voting.cast_ballot(online.id, budget.id, {b: 1}, utcnow())
     participation = db.session.scalars(sa.select(Participation).where(Participation.budget_id == budget.id)).one()
     assert participation.channel == "online" and participation.entered_by_id is None
-    assert _count(db, Ballot, budget_id=budget.id) == 1
+    assert _count(db, SealedBallot, budget_id=budget.id) == 1
 
 
 def test_the_assisted_channel_and_staff_member_are_recorded_with_the_participation(ctx, db, make_budget, make_user):
@@ -135,15 +135,16 @@ def test_no_table_links_a_person_to_ballot_contents(app):
     assert metadata.tables["ballot"].c.id.type.python_type is str  # random, not a sequence
     # And the other way: what says who voted holds nothing of what they chose.
     participation = {fk.column.table.name for fk in metadata.tables["participation"].foreign_keys}
-    assert participation.isdisjoint({"ballot", "ballot_choice", "project"})
+    assert participation.isdisjoint({"ballot", "ballot_choice", "project", "sealed_ballot"})
+    # A sealed ballot names its voter only through the keyed hash, and holds nothing else readable.
+    assert {c.name for c in metadata.tables["sealed_ballot"].columns} == {"budget_id", "voter_key", "sealed"}
 
 
 def test_ballots_are_found_only_with_the_voting_key(app, ctx, db, make_budget, make_voter, make_user):
     budget = make_budget()
     voter = make_voter(user=make_user())
     participation = voting.cast_ballot(voter.id, budget.id, {budget.projects[1].id: 1}, utcnow())
-    stored = db.session.scalars(sa.select(Ballot).where(Ballot.budget_id == budget.id)).one()
-    assert re.fullmatch(r"[0-9a-f]{32}", stored.id)
+    stored = db.session.scalars(sa.select(SealedBallot).where(SealedBallot.budget_id == budget.id)).one()
     assert stored.voter_key == voting.voter_key(voter.id, budget.id)
     original = app.config["VOTING_KEY"]
     try:
@@ -152,7 +153,7 @@ def test_ballots_are_found_only_with_the_voting_key(app, ctx, db, make_budget, m
     finally:
         app.config["VOTING_KEY"] = original
     # Nothing in the participation row equals anything in the ballot row.
-    assert {stored.id, stored.voter_key}.isdisjoint(
+    assert {stored.voter_key}.isdisjoint(
         {str(participation.id), participation.receipt, str(participation.voter_id)})
 
 
@@ -172,7 +173,9 @@ def test_published_results_cannot_be_changed_or_deleted(ctx, db, make_budget, ma
 
 def test_ballot_choices_obey_database_checks(ctx, db, make_budget):
     budget = make_budget()
-    db.session.execute(sa.insert(Ballot).values(id="f" * 32, budget_id=budget.id, voter_key=None))
+    budget.closed_at = utcnow()
+    db.session.flush()
+    db.session.execute(sa.insert(Ballot).values(id="f" * 32, budget_id=budget.id))
     for values in ({"points": 0}, {"rank": 0}):
         with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
             db.session.execute(sa.insert(BallotChoice).values(ballot_id="f" * 32, project_id=budget.projects[0].id,
@@ -192,7 +195,7 @@ def test_deleting_the_account_unlinks_the_voter_but_keeps_one_ballot_per_documen
     db.session.commit()
     db.session.refresh(voter)
     assert voter.user_id is None and voter.document_hash  # the document still cannot vote twice
-    assert _count(db, Ballot, budget_id=budget.id) == 1
+    assert _count(db, SealedBallot, budget_id=budget.id) == 1
 
 
 def test_a_document_claimed_twice_at_once_gets_the_clear_refusal(ctx, db, make_user):
