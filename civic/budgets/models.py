@@ -190,6 +190,9 @@ class Participation(db.Model):
     receipt: Mapped[str] = mapped_column(sa.String(20))
     first_voted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Cast before the current account took over the document (a deleted account's, or a desk voter's):
+    # that account may see that the document voted here, never what, the receipt or the answers.
+    inherited: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Voluntary, for the representativeness report only (shown aggregated, small groups hidden).
     age_band: Mapped[str | None] = mapped_column(sa.String(8))
     gender: Mapped[str | None] = mapped_column(sa.String(10))

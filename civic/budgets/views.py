@@ -13,12 +13,13 @@ from civic.budgets import eligibility, forms, results, rules, services, voting
 from civic.budgets.display import whole_money
 from civic.budgets.models import Budget, Project
 from civic.city.services import list_districts
+from civic.core import ratelimits
 from civic.core.db import utcnow
 from civic.core.errors import DomainError
 from civic.core.forms import run_form, safe_next, show_domain_error
 from civic.core.htmx import render
 from civic.core.i18n import text_direction
-from civic.extensions import db, limiter
+from civic.extensions import db
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
 
@@ -48,7 +49,7 @@ def _voting_context(budget: Budget) -> dict:
     now = utcnow()
     voter = eligibility.voter_for(_viewer())
     return {"now": now, "voter": voter, "refusal": voting.refusal(budget, _viewer(), voter, now),
-            "participation": voting.participation_of(budget, voter), "state": voting.state(budget, now),
+            "participation": voting.own_participation(budget, voter), "state": voting.state(budget, now),
             "closes_at": voting.voting_closes_at(budget)}
 
 
@@ -83,20 +84,25 @@ def project_photo(project_id: int):
     return response
 
 
-def _verify_limit_key() -> str:
-    return f"verify:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
+def _verify_self(user, document_number: str) -> None:
+    """A few tries per account (enough for typing mistakes, far too few to guess numbers), and a cap
+    on wrong numbers across the whole site, so fresh accounts cannot share the guessing out."""
+    ratelimits.consume(ratelimits.VERIFY_PER_ACCOUNT, ratelimits.account_key(user))
+    ratelimits.check(ratelimits.VERIFY_FAILURES, ratelimits.SITE)
+    try:
+        eligibility.verify_self(user, document_number, utcnow())
+    except DomainError:
+        ratelimits.hit(ratelimits.VERIFY_FAILURES, ratelimits.SITE)
+        raise
 
 
 @bp.route("/verify", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", key_func=_verify_limit_key, methods=["POST"])
 def verify():
-    # Ten tries an hour per account: enough for typing mistakes, far too few to guess numbers.
     target = safe_next(request.args.get("next"), url_for("accounts.profile"))
     voter = eligibility.voter_for(current_user)
     form = forms.VerifyForm()
-    if voter is None and run_form(form, lambda: eligibility.verify_self(current_user, form.document_number.data,
-                                                                         utcnow())):
+    if voter is None and run_form(form, lambda: _verify_self(current_user, form.document_number.data)):
         flash(_("Thank you: your account is verified and you can vote."), "success")
         return redirect(target, code=303)
     return render("budgets/verify.html", form=form, voter=voter, target=target,

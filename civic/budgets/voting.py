@@ -77,7 +77,16 @@ def refusal(budget: Budget, user: User | None, voter: Voter | None, now: datetim
         return "verify"
     if not may_vote_in(voter, budget):
         return "district"
+    participation = participation_of(budget, voter)
+    if participation is not None and participation.inherited:
+        return "inherited"
     return None
+
+
+def own_participation(budget: Budget, voter: Voter | None) -> Participation | None:
+    """The participation the signed-in account may see: not one cast before it took over the document."""
+    participation = participation_of(budget, voter)
+    return None if participation is None or participation.inherited else participation
 
 
 def participation_of(budget: Budget, voter: Voter | None) -> Participation | None:
@@ -184,6 +193,10 @@ def _cast_once(voter_id: int, budget_id: int, choices: rules.Choices, now: datet
                                   .values(sealed=sealed)).rowcount
     if replaced:
         participation = participation_of(budget, voter)
+        if participation is not None and participation.inherited and how.channel == "online":
+            raise DomainError(_l("A ballot was already cast with this document before this account was "
+                                 "verified. It stays counted; only city staff can change it, with the document "
+                                 "in hand."))
         if not how.replace:
             raise DomainError(_l("This resident has already voted (%(when)s). Tick “Replace their ballot” "
                                  "only if they asked to change it.", when=format_when(participation.changed_at)

@@ -81,6 +81,8 @@ def upgrade():
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('budget_id', 'voter_key', name=op.f('pk_sealed_ballot'))
     )
+    with op.batch_alter_table('participation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('inherited', sa.Boolean(), server_default=sa.false(), nullable=False))
     bind = op.get_bind()
     open_ids = [row[0] for row in bind.execute(sa.text("SELECT id FROM budget WHERE closed_at IS NULL"))]
     closed_ids = [row[0] for row in bind.execute(sa.text(
@@ -173,3 +175,5 @@ def downgrade():
                          {"b": ballot_id, "p": project_id, "points": 1 if kind == "ranked" else value,
                           "rank": value if kind == "ranked" else None})
     op.drop_table('sealed_ballot')
+    with op.batch_alter_table('participation', schema=None) as batch_op:
+        batch_op.drop_column('inherited')

@@ -98,14 +98,18 @@ def test_assisted_ballots_need_staff_and_keep_one_ballot_across_channels(ctx, db
                            voting.Cast(channel="phone", entered_by=staff, replace=False))
     assert refused.value.field == "replace"
     db.session.rollback()
-    # Later the same person verifies online with the same document: same voter, same ballot.
+    # Later someone verifies online with the same document: same voter, so still one ballot, but an
+    # account that merely knows the number may not change the ballot cast at the desk.
     online = eligibility.verify_self(resident, "AB123456", utcnow())
     db.session.commit()
     assert online.id == voter.id
-    assert voting.choices_of(budget, online) == {a: 1}
-    voting.cast_ballot(online.id, budget.id, {b: 1}, utcnow())
+    assert voting.refusal(budget, resident, online, utcnow()) == "inherited"
+    with pytest.raises(DomainError, match="only city staff can change it"):
+        voting.cast_ballot(online.id, budget.id, {b: 1}, utcnow())
+    db.session.rollback()
     participation = db.session.scalars(sa.select(Participation).where(Participation.budget_id == budget.id)).one()
-    assert participation.channel == "online" and participation.entered_by_id is None
+    assert participation.channel == "desk" and participation.inherited
+    assert voting.choices_of(budget, online) == {a: 1}
     assert _count(db, SealedBallot, budget_id=budget.id) == 1
 
 
