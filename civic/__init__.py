@@ -57,10 +57,12 @@ def _init_babel(app: Flask, babel) -> None:
 def _init_login(app: Flask, login_manager) -> None:
     from civic.core.messages import lazy_gettext as _l
 
+    from civic.accounts.idle import init_idle_timeout
     from civic.accounts.views import load_user
 
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
+    init_idle_timeout(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = _l("Sign in to see this page.")
     login_manager.login_message_category = "info"

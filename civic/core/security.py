@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import SecurityError
@@ -61,6 +61,11 @@ def _untrusted_host(error: SecurityError) -> Response:
     return Response(_("This site is not served at this address."), status=400, mimetype="text/plain")
 
 
+def _note_signed_in() -> None:
+    # Whether the request arrived signed in: signing out must not make its answer cacheable.
+    g.civic_arrived_signed_in = "_user_id" in session
+
+
 def no_store_for_personal_pages(response):
     """Pages rendered for someone signed in must never be kept by a browser or proxy cache.
 
@@ -69,7 +74,8 @@ def no_store_for_personal_pages(response):
     """
     if request.endpoint == "static":
         return response
-    if current_user.is_authenticated or "_user_id" in session or "_remember" in session:
+    if (current_user.is_authenticated or g.get("civic_arrived_signed_in")
+            or "_user_id" in session or "_remember" in session):
         response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")
     return response
@@ -83,6 +89,8 @@ def init_security(app: Flask) -> None:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     app.register_error_handler(SecurityError, _untrusted_host)
+    # First of all before-request functions: one that signs an idle session out may answer early.
+    app.before_request_funcs.setdefault(None, []).insert(0, _note_signed_in)
     app.after_request(no_store_for_personal_pages)
     talisman.init_app(
         app,
