@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
 
 import click
 from flask import current_app
@@ -204,10 +205,18 @@ def notify() -> None:
     """E-mail for notifications; run `send` every few minutes and `digest` once a day from cron."""
 
 
-def _use_base_url(base_url: str | None) -> None:
-    # The operator's --base-url stands in for CIVIC_BASE_URL for this command; links are built from it.
+@contextmanager
+def _public_address(base_url: str | None):
+    """The operator's --base-url stands in for CIVIC_BASE_URL while this command runs (links are
+    built from the setting); restored afterwards, for an app that lives on (the test suite's)."""
+    config = current_app.config
+    saved = config.get("CIVIC_BASE_URL")
     if base_url:
-        current_app.config["CIVIC_BASE_URL"] = base_url
+        config["CIVIC_BASE_URL"] = base_url
+    try:
+        yield
+    finally:
+        config["CIVIC_BASE_URL"] = saved
 
 
 def _base_url_option(command):
@@ -223,8 +232,8 @@ def notify_send(base_url: str | None) -> None:
     from civic.core.db import utcnow
     from civic.notifications.delivery import deliver_pending
 
-    _use_base_url(base_url)
-    sent = deliver_pending(None, now=utcnow())
+    with _public_address(base_url):
+        sent = deliver_pending(None, now=utcnow())
     click.echo(f"{sent} notification e-mails sent.")
 
 
@@ -236,6 +245,6 @@ def notify_digest(base_url: str | None) -> None:
     from civic.core.db import utcnow
     from civic.notifications.delivery import send_digests
 
-    _use_base_url(base_url)
-    sent = send_digests(now=utcnow())
+    with _public_address(base_url):
+        sent = send_digests(now=utcnow())
     click.echo(f"{sent} digests sent.")
