@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from civic.core.messages import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, RadioField, SelectChoice,
+                     SelectField, StringField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from civic.accounts import passwords
 from civic.accounts.models import ROLE_VALUES
@@ -129,3 +130,18 @@ def role_choices() -> list[SelectChoice]:
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"))
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit trail's filters: read from the query string, no CSRF (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), choices=[], validate_choice=False)
+    actor = StringField(_l("Who (name, e-mail address or account number)"), filters=[_strip],
+                        validators=[Optional(), Length(max=120)])
+    subject_type = SelectField(_l("Kind of item"), choices=[], validate_choice=False)
+    subject_id = IntegerField(_l("Item number"), validators=[Optional(), NumberRange(min=1)])
+    since = DateField(_l("From (date)"), validators=[Optional()])
+    until = DateField(_l("To (date, included)"), validators=[Optional()])

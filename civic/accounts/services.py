@@ -14,8 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from civic.accounts import passwords, personal_data
 from civic.accounts.models import PasswordReset, Role, User
 from civic.city.models import District
+from civic.core import audit
 from civic.core.errors import DomainError, NotAllowed
 from civic.extensions import db
+
+
+audit.register_actions({
+    "account.role_changed": _l("Changed the role of an account"),
+    "account.admin_created": _l("Made an account an administrator from the command line"),
+})
 
 
 class EmailTaken(DomainError):
@@ -175,11 +182,14 @@ def set_preferred_language(user: User, language: str) -> None:
     user.locale = language
 
 
-def set_role(actor: User, user: User, role: Role) -> None:
+def set_role(actor: User, user: User, role: Role, *, now: datetime) -> None:
     if not actor.is_admin:
         raise NotAllowed(_l("Only administrators can change roles."))
     if actor.id == user.id and role is not Role.ADMIN:
         raise DomainError(_l("You cannot remove your own administrator role."), "role")
+    if user.role != role.value:
+        audit.record(actor, "account.role_changed", subject_type="user", subject_id=user.id, now=now,
+                     details={"from": user.role, "to": role.value})
     user.role = role.value
     # A demoted user must not keep the powers of the old role in an open session.
     end_sessions(user)
@@ -226,12 +236,17 @@ def create_admin(*, email: str, display_name: str, password: str, now: datetime)
     existing = find_by_email(email)
     if existing is not None:
         check_password_rules(password, email=existing.email, display_name=existing.display_name)
+        audit.record(None, "account.admin_created", subject_type="user", subject_id=existing.id, now=now,
+                     details={"from": existing.role, "to": Role.ADMIN.value})
         existing.role = Role.ADMIN.value
         existing.password_hash = passwords.hash_password(password)
         end_sessions(existing)
         return existing
-    return register(email=email, display_name=display_name, password=password, language=None,
+    user = register(email=email, display_name=display_name, password=password, language=None,
                     district_id=None, now=now, role=Role.ADMIN)
+    audit.record(None, "account.admin_created", subject_type="user", subject_id=user.id, now=now,
+                 details={"from": None, "to": Role.ADMIN.value})
+    return user
 
 
 USERS_PER_PAGE = 50

@@ -16,6 +16,7 @@ from civic.accounts.models import User
 from civic.accounts.personal_data import register_exporter
 from civic.comments.models import CHANNELS, REPORT_REASONS, STANCES, Comment, CommentReport, CommentThread
 from civic.comments.policy import ThreadRules, rules_for
+from civic.core import audit
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.sanitize import clean_rich_text, to_plain_text
 from civic.extensions import db
@@ -24,6 +25,8 @@ from civic.notifications.services import comment_path, notify_user
 BODY_MAX_LENGTH = 5000
 DETAILS_MAX_LENGTH = 2000
 EDIT_WINDOW = timedelta(minutes=15)
+audit.register_actions({"comment.recorded_on_behalf": _l("Recorded a comment received by phone or in person")})
+audit.register_subject_types({"comment": _l("comment")})
 BLOCKED_MESSAGE = _l("Your account has been blocked by a moderator, so you cannot post. You can still read everything.")
 
 
@@ -272,6 +275,9 @@ def post_comment(actor: User | None, thread: CommentThread, *, body: str, stance
                       awaiting_approval=rules.premoderated and not actor.can_moderate)
     db.session.add(comment)
     db.session.flush()
+    if channel != "online":
+        audit.record(actor, "comment.recorded_on_behalf", subject_type="comment", subject_id=comment.id, now=now,
+                     details={"channel": channel, "thread_id": thread.id})
     _tell_replied_to(actor, comment, parent_id, now)
     return comment
 

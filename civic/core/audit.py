@@ -104,12 +104,21 @@ def label_for(action: str):
     return _LABELS.get(action, action)
 
 
-def changed_fields(row, *, ignore: tuple[str, ...] = ("updated_at",)) -> list[str]:
-    """The names of the columns and relationships of `row` changed since it was loaded (call before
-    flushing), sorted; for `details`, so the trail says what an edit changed without copying texts."""
-    state = sa.inspect(row)
-    return sorted(attr.key for attr in state.attrs
-                  if attr.key not in ignore and attr.history.has_changes())
+def snapshot(row) -> dict | None:
+    """The column values of `row` before a service changes it (None for a new row), for `changed_since`.
+    Take it first: queries made while the service works flush the session, and with it SQLAlchemy's
+    own record of what changed."""
+    if row is None or sa.inspect(row).transient:
+        return None
+    return {attr.key: getattr(row, attr.key) for attr in sa.inspect(row).mapper.column_attrs}
+
+
+def changed_since(before: dict | None, row, *, ignore: tuple[str, ...] = ("updated_at",)) -> list[str]:
+    """The names of the columns whose value differs from the snapshot, sorted; for `details`, so the
+    trail says what an edit changed without copying the texts."""
+    if before is None:
+        return []
+    return sorted(key for key, value in before.items() if key not in ignore and getattr(row, key) != value)
 
 
 def _check_details(details: dict) -> dict:

@@ -1,15 +1,14 @@
-"""Outcome rules: who may change what, progress that rolls up, updates that notify followers,
-one-step creation from budget winners and plan actions, and the CSV import of updates."""
+"""Outcome rules: who may change what, progress that rolls up, updates that notify followers, and
+one-step creation from budget winners and plan actions. The CSV import of updates is in csvimport."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import format_number
 from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -17,17 +16,19 @@ from civic.accounts.models import Role, User
 from civic.accounts.personal_data import register_exporter
 from civic.budgets.models import Budget, Project
 from civic.city.models import District
+from civic.core import audit
 from civic.core.errors import DomainError, NotAllowed
+from civic.core.inputs import MAX_COUNT, MAX_DECIMAL_MONEY, MAX_MONEY
 from civic.core.sanitize import clean_rich_text
 from civic.core.i18n import set_text
 from civic.extensions import db
+from civic.outcomes import audit as _audit_labels  # noqa: F401  (registers this area's audit actions)
 from civic.outcomes.models import CLOSED_STATUSES, STATUSES, Outcome, OutcomeUpdate, outcome_project
 from civic.plans.models import Action, Goal
 from civic.processes.services import local_date
 
 STATUS_LABELS = {"planned": _l("Planned"), "in_progress": _l("In progress"), "completed": _l("Completed"),
                  "delayed": _l("Delayed"), "cancelled": _l("Cancelled")}
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 def can_manage(actor: User | None) -> bool:
@@ -70,6 +71,18 @@ class OutcomeData:
     proposal_ids: list[int] = field(default_factory=list)
 
 
+def _check_cost(value: Decimal | None, field: str) -> None:
+    """Costs are 0 or more and fit the column (numeric(14, 2)), as the CHECK constraints say too."""
+    if value is None:
+        return
+    if not value.is_finite():
+        raise DomainError(_l("Enter the cost as a number, for example 125000.50."), field)
+    if value < 0:
+        raise DomainError(_l("Costs cannot be negative."), field)
+    if value > MAX_DECIMAL_MONEY:
+        raise DomainError(_l("Enter a cost of at most %(max)s.", max=format_number(MAX_MONEY)), field)
+
+
 def _check(data: OutcomeData, outcome: Outcome | None) -> None:
     if data.status not in STATUSES:
         raise DomainError(_l("Choose a status from the list."), "status")
@@ -80,11 +93,9 @@ def _check(data: OutcomeData, outcome: Outcome | None) -> None:
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
         raise DomainError(_l("The end date must be on or after the start date."), "ends_on")
     for name in ("estimated_cost", "actual_cost"):
-        value = getattr(data, name)
-        if value is not None and value < 0:
-            raise DomainError(_l("Costs cannot be negative."), name)
-    if data.weight < 1:
-        raise DomainError(_l("The weight is a whole number from 1."), "weight")
+        _check_cost(getattr(data, name), name)
+    if not 1 <= data.weight <= MAX_COUNT:
+        raise DomainError(_l("The weight is a whole number from 1 to %(max)s.", max=format_number(MAX_COUNT)), "weight")
     if data.district_id is not None and db.session.get(District, data.district_id) is None:
         raise DomainError(_l("Choose a district from the list."), "district")
     if data.goal_id is not None and db.session.get(Goal, data.goal_id) is None:
@@ -110,6 +121,7 @@ def save_outcome(actor: User | None, outcome: Outcome | None, data: OutcomeData,
     require_manager(actor)
     _check(data, outcome)
     old_status, old_parent = (outcome.status, outcome.parent_id) if outcome else (None, None)
+    before = audit.snapshot(outcome)
     if outcome is not None and outcome.children and data.status == "completed" and outcome.progress < 100:
         raise DomainError(_l("An outcome with parts is completed when all its parts are."), "status")
     if outcome is None:
@@ -134,6 +146,9 @@ def save_outcome(actor: User | None, outcome: Outcome | None, data: OutcomeData,
         if data.proposal_ids else []
     outcome.updated_at = now
     db.session.flush()
+    audit.record(actor, "outcome.saved", subject_type="outcome", subject_id=outcome.id, now=now,
+                 details={"created": True} if before is None else
+                 {"changed": audit.changed_since(before, outcome), "status": outcome.status})
     for parent_id in {old_parent, outcome.parent_id} - {None}:
         roll_up(db.session.get(Outcome, parent_id))
     if old_status is not None and old_status != outcome.status:
@@ -178,8 +193,7 @@ def post_update(actor: User | None, outcome: Outcome, data: UpdateData, now: dat
         raise DomainError(_l("Progress is a percentage from 0 to 100."), "progress")
     if data.status is not None and data.status not in STATUSES:
         raise DomainError(_l("Choose a status from the list."), "status")
-    if data.actual_cost is not None and data.actual_cost < 0:
-        raise DomainError(_l("Costs cannot be negative."), "actual_cost")
+    _check_cost(data.actual_cost, "actual_cost")
     if data.photo and not data.photo_alt.strip():
         raise DomainError(_l("Describe the photo for people who cannot see it."), "photo_alt")
     if data.on > local_date(now):  # the city's calendar day, as the form shows it
@@ -206,6 +220,8 @@ def post_update(actor: User | None, outcome: Outcome, data: UpdateData, now: dat
         outcome.actual_cost = data.actual_cost
     outcome.updated_at = now
     db.session.flush()
+    audit.record(actor, "outcome.update_posted", subject_type="outcome", subject_id=outcome.id, now=now,
+                 details={"update_id": update.id, "source": source, "progress": progress, "status": data.status})
     roll_up(outcome.parent)
     _notify(outcome, "outcome_update", {**_titles(outcome), "progress": outcome.progress}, actor, now)
     if outcome.status != old_status:
@@ -252,6 +268,8 @@ def from_budget_winners(actor: User | None, budget: Budget, now: datetime) -> li
         db.session.add(outcome)
         created.append(outcome)
     db.session.flush()
+    audit.record(actor, "outcome.created_from_budget", subject_type="budget", subject_id=budget.id, now=now,
+                 details={"outcome_ids": [outcome.id for outcome in created]})
     return created
 
 
@@ -268,76 +286,10 @@ def from_action(actor: User | None, action: Action, now: datetime) -> Outcome:
                       action_id=action.id, created_at=now, updated_at=now)
     db.session.add(outcome)
     db.session.flush()
+    audit.record(actor, "outcome.created_from_action", subject_type="outcome", subject_id=outcome.id, now=now,
+                 details={"action_id": action.id})
     return outcome
 
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
-
-
-CSV_COLUMNS = ("outcome_id", "date", "progress", "status", "text", "actual_cost")
-
-
-def import_updates(actor: User | None, raw: bytes, now: datetime, language: str = "en") -> ImportReport:
-    """Rows of `outcome_id,date,progress,status,text,actual_cost`. Good rows are posted as updates;
-    each bad row is reported by line with the reason and changes nothing."""
-    require_tracker(actor)
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise DomainError(_l("The file is larger than 5 MB. Split it into smaller files."), "file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(_l("The file must be a CSV file saved as UTF-8."), "file") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    if "outcome_id" not in header or "date" not in header or "text" not in header:
-        raise DomainError(_l("The first line must name the columns: outcome_id,date,progress,status,text,actual_cost."),
-                          "file")
-    report = ImportReport()
-    for line, row in enumerate(reader, start=2):
-        row = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
-        try:
-            outcome, data = _parse_row(row, language)
-            with db.session.begin_nested():
-                post_update(actor, outcome, data, now, source="csv")
-        except DomainError as error:
-            report.rejected.append((line, error.message))
-            continue
-        report.added += 1
-    return report
-
-
-def _parse_row(row: dict[str, str], language: str) -> tuple[Outcome, UpdateData]:
-    try:
-        outcome = db.session.get(Outcome, int(row.get("outcome_id", "")))
-    except ValueError:
-        outcome = None
-    if outcome is None:
-        raise DomainError(_l("No outcome has the number %(value)s.", value=row.get("outcome_id", "")))
-    try:
-        on = date.fromisoformat(row.get("date", ""))
-    except ValueError:
-        raise DomainError(_l("The date must be written as YYYY-MM-DD, for example 2026-03-31.")) from None
-    progress = None
-    if row.get("progress"):
-        try:
-            progress = int(row["progress"].rstrip("%").strip())
-        except ValueError:
-            raise DomainError(_l("Progress must be a whole number from 0 to 100.")) from None
-    cost = None
-    if row.get("actual_cost"):
-        try:
-            cost = Decimal(row["actual_cost"].replace(",", ""))
-        except InvalidOperation:
-            raise DomainError(_l("The actual cost must be a number, such as 125000.50.")) from None
-    status = row.get("status") or None
-    return outcome, UpdateData(on=on, text=row.get("text", ""), progress=progress, status=status, actual_cost=cost,
-                               language=language)
-
-
-# Monitoring -------------------------------------------------------------------------------------
 
 def days_late(outcome: Outcome, today: date) -> int | None:
     """Days past the end date for an outcome not completed or cancelled; None when on time."""

@@ -18,7 +18,7 @@ from civic.core.forms import optional_id, run_form
 from civic.core.htmx import render
 from civic.core.i18n import requested_language
 from civic.extensions import db
-from civic.outcomes import forms, services
+from civic.outcomes import csvimport, forms, services
 from civic.outcomes.models import Outcome
 from civic.plans.models import Action, Goal, Plan
 from civic.processes.services import local_date
@@ -173,8 +173,8 @@ def import_updates():
         upload = form.file.data
         if not upload or not getattr(upload, "filename", ""):
             raise DomainError(_("Choose the CSV file to import."), "file")
-        report.append(services.import_updates(current_user, upload.read(), utcnow(),
-                                              language=current_user.locale or "en"))
+        report.append(csvimport.import_updates(current_user, upload.read(), utcnow(),
+                                               language=current_user.locale or "en"))
 
     run_form(form, run)
     return render("outcomes/staff/import.html", form=form, report=report[0] if report else None,

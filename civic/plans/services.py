@@ -13,12 +13,31 @@ from civic.core.messages import lazy_gettext as _l
 from civic.accounts.models import User
 from civic.comments.models import Comment, CommentThread
 from civic.comments.policy import ThreadRules, register_policy
+from civic.core import audit
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.i18n import format_when, set_text
 from civic.extensions import db
 from civic.notifications.services import notify_followers
 from civic.plans.models import (COMPLETE_POSITION, GOAL_THREAD_KIND, Action, ActionCheckIn, Goal,
                                 GoalRevision, GoalTarget, Plan)
+
+
+audit.register_actions({
+    "plan.saved": _l("Saved an action plan"),
+    "plan.consultation_scheduled": _l("Set the consultation window of an action plan"),
+    "goal.saved": _l("Saved a plan goal"),
+    "goal.revised": _l("Published a revision of a plan goal"),
+    "goal.score_card_saved": _l("Saved the score card of a plan goal"),
+    "plan_action.saved": _l("Saved a workplan action"),
+})
+audit.register_subject_types({"plan": _l("action plan"), "goal": _l("plan goal"),
+                              "plan_action": _l("workplan action")})
+
+
+def _record(actor: User, action: str, subject_type: str, row, created: bool, changed: list[str],
+            now: datetime) -> None:
+    details = {"created": True} if created else {"changed": changed}
+    audit.record(actor, action, subject_type=subject_type, subject_id=row.id, now=now, details=details)
 
 
 def require_author(actor: User | None) -> None:
@@ -50,6 +69,7 @@ class PlanData:
 
 def save_plan(actor: User, plan: Plan | None, data: PlanData, *, language: str, now: datetime) -> Plan:
     require_author(actor)
+    before = audit.snapshot(plan)
     if plan is None:
         plan = Plan(original_language=language, created_at=now)
         db.session.add(plan)
@@ -62,6 +82,7 @@ def save_plan(actor: User, plan: Plan | None, data: PlanData, *, language: str, 
     plan.period_start, plan.period_end, plan.adopted_on = data.period_start, data.period_end, data.adopted_on
     plan.updated_at = now
     db.session.flush()
+    _record(actor, "plan.saved", "plan", plan, before is None, audit.changed_since(before, plan), now)
     return plan
 
 
@@ -73,6 +94,8 @@ def open_consultation(actor: User, plan: Plan, *, opens_at: datetime, closes_at:
         raise DomainError(_l("The closing time is already past. Choose a later one."), "closes_at")
     plan.consultation_opens_at, plan.consultation_closes_at = opens_at, closes_at
     plan.updated_at = now
+    audit.record(actor, "plan.consultation_scheduled", subject_type="plan", subject_id=plan.id, now=now,
+                 details={"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()})
 
 
 @dataclass
@@ -108,7 +131,7 @@ def save_goal(actor: User, plan: Plan, goal: Goal | None, data: GoalData, *, lan
     require_author(actor)
     if data.kpi_baseline_year > data.kpi_target_date.year:
         raise DomainError(_l("The target date must come after the baseline year."), "kpi_target_date")
-    creating = goal is None
+    creating, before = goal is None, audit.snapshot(goal)
     clash = db.session.scalar(sa.select(Goal.id).where(Goal.plan_id == plan.id, Goal.number == data.number,
                                                        Goal.id != (0 if creating else goal.id)))
     if clash:
@@ -136,6 +159,7 @@ def save_goal(actor: User, plan: Plan, goal: Goal | None, data: GoalData, *, lan
         goal.revisions[-1].statements = dict(goal.statements)  # same revision, corrected text
     plan.updated_at = now
     db.session.flush()
+    _record(actor, "goal.saved", "goal", goal, creating, audit.changed_since(before, goal), now)
     return goal
 
 
@@ -155,6 +179,8 @@ def revise_goal(actor: User, goal: Goal, *, statement: str, note: str, language:
     goal.statements, goal.version = statements, revision.version
     goal.plan.updated_at = now
     db.session.flush()
+    audit.record(actor, "goal.revised", subject_type="goal", subject_id=goal.id, now=now,
+                 details={"version": revision.version, "language": language})
     # Followers of the goal hear about the revision (notifications area).
     notify_followers("goal", goal.id, "goal_revision", params={
         "titles": statements, "original": goal.plan.original_language, "number": goal.number,
@@ -187,7 +213,8 @@ def save_action(actor: User, goal: Goal, action: Action | None, data: ActionData
     if clash:
         raise DomainError(_l("Another action of this goal already has number %(number)s.", number=data.number),
                           "number")
-    if action is None:
+    created, before = action is None, audit.snapshot(action)
+    if created:
         action = Action(goal=goal, position=len(goal.actions) + 1)
     set_text(action, "descriptions", language, data.description)
     set_text(action, "resources", language, data.resources)
@@ -201,6 +228,7 @@ def save_action(actor: User, goal: Goal, action: Action | None, data: ActionData
         ActionCheckIn(due_on=day) for day in wanted if day not in {c.due_on for c in action.check_ins}]
     goal.plan.updated_at = now
     db.session.flush()
+    _record(actor, "plan_action.saved", "plan_action", action, created, audit.changed_since(before, action), now)
     return action
 
 
@@ -229,6 +257,8 @@ def save_targets(actor: User, goal: Goal, steps: list[tuple[str, date | None]], 
         target.reached_on = reached_on
     goal.plan.updated_at = now
     db.session.flush()
+    audit.record(actor, "goal.score_card_saved", subject_type="goal", subject_id=goal.id, now=now,
+                 details={"language": language, "reached": sorted(t.position for t in goal.targets if t.reached_on)})
 
 
 def goal_thread_rules(thread: CommentThread, now: datetime) -> ThreadRules:

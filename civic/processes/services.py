@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import User
 from civic.city.models import District
+from civic.core import audit
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.i18n import set_text
 from civic.extensions import db
@@ -27,6 +28,8 @@ PHASE_LABELS = {
     "implementation": _l("Implementation"),
 }
 CHANNEL_LABELS = {"online": _l("online"), "phone": _l("by phone"), "in_person": _l("in person")}
+audit.register_actions({"process.saved": _l("Saved a participatory process")})
+audit.register_subject_types({"process": _l("participatory process")})
 
 
 def can_manage(actor: User | None) -> bool:
@@ -85,6 +88,8 @@ def save_process(actor: User | None, process: Process | None, data: ProcessData,
     if len(goals) != len(set(data.goal_ids)):
         raise DomainError(_l("Choose goals from the list."), "goals")
     phases = _checked_phases(data.phases)
+    before = audit.snapshot(process)
+    old_phases = [(phase.kind, phase.starts_on, phase.ends_on) for phase in process.phases] if process else []
     if process is None:
         process = Process(original_language=language, created_at=now)
         db.session.add(process)
@@ -113,7 +118,12 @@ def save_process(actor: User | None, process: Process | None, data: ProcessData,
         phase.starts_on, phase.ends_on = phases[kind]
     process.phases.sort(key=lambda phase: phase.starts_on)
     process.goals = goals
+    changed = audit.changed_since(before, process)
+    if [(phase.kind, phase.starts_on, phase.ends_on) for phase in process.phases] != old_phases:
+        changed = sorted({*changed, "phases"})
     db.session.flush()
+    audit.record(actor, "process.saved", subject_type="process", subject_id=process.id, now=now,
+                 details={"created": True} if before is None else {"changed": changed})
     return process
 
 

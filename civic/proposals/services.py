@@ -18,6 +18,7 @@ from civic.comments.models import Comment, CommentThread
 from civic.comments.policy import ThreadRules, register_policy
 from civic.comments.services import body_to_html, body_to_text
 from civic.config import LANGUAGES
+from civic.core import audit
 from civic.core.errors import DomainError, NotAllowed
 from civic.extensions import db
 from civic.notifications.services import notify_people
@@ -31,6 +32,11 @@ TITLE_MAX_LENGTH = 150
 BODY_MAX_LENGTH = 5000
 OPEN_STATUSES = ("published", "under_review")  # still discussed, supported and editable
 STAFF_STATUSES = ("published", "under_review", "accepted", "rejected", "merged")
+audit.register_actions({
+    "proposal.status_set": _l("Set the status of a proposal"),
+    "proposal.recorded_on_behalf": _l("Recorded a proposal received by phone or in person"),
+})
+audit.register_subject_types({"proposal": _l("proposal")})
 
 
 @dataclass
@@ -157,6 +163,8 @@ def record_on_behalf(staff: User | None, process: Process, data: ProposalData, c
     _apply(proposal, process, data)
     db.session.add(proposal)
     db.session.flush()
+    audit.record(staff, "proposal.recorded_on_behalf", subject_type="proposal", subject_id=proposal.id, now=now,
+                 details={"channel": channel, "process_id": process.id})
     return proposal
 
 
@@ -224,6 +232,9 @@ def set_status(actor: User | None, proposal: Proposal, status: str, reason: str,
         if merged_into.id == proposal.id or merged_into.process_id != proposal.process_id:
             raise DomainError(_l("Choose another proposal of the same process."), "merged_into")
     changed = proposal.status != status
+    audit.record(actor, "proposal.status_set", subject_type="proposal", subject_id=proposal.id, now=now,
+                 details={"from": proposal.status, "to": status, "reason": reason,
+                          "merged_into": merged_into.id if status == "merged" else None})
     proposal.status, proposal.status_reason = status, reason
     proposal.merged_into_id = merged_into.id if status == "merged" else None
     proposal.updated_at = now

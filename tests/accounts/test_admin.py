@@ -2,6 +2,7 @@ import pytest
 
 from civic.accounts import services
 from civic.accounts.models import Role, User
+from civic.core.db import utcnow
 from civic.core.errors import NotAllowed
 
 
@@ -34,7 +35,7 @@ def test_admin_cannot_demote_themselves(client, db, login_as):
 def test_set_role_is_authorised_in_the_service(db, make_user):
     staff, resident = make_user("staff"), make_user()
     with pytest.raises(NotAllowed):
-        services.set_role(staff, resident, Role.ADMIN)
+        services.set_role(staff, resident, Role.ADMIN, now=utcnow())
     with pytest.raises(NotAllowed):
         services.list_users(staff)
 

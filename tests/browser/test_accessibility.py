@@ -12,7 +12,9 @@ from tests.browser.conftest import check_axe, sign_in
 
 ANONYMOUS_PAGES = ["/", "/account/register", "/account/sign-in", "/account/reset", "/privacy",
                    "/accessibility", "/no-such-page", "/account/reset/not-a-valid-token"]
-SIGNED_IN_PAGES = ["/", "/account/profile", "/account/password", "/account/delete", "/admin/users", "/privacy"]
+SIGNED_IN_PAGES = ["/", "/account/profile", "/account/password", "/account/delete", "/admin/users", "/admin/audit",
+                   "/admin/audit?since=not-a-date",
+                   "/privacy"]
 # Forms submitted empty, to check their error states.
 EMPTY_SUBMISSIONS = {"/account/register": "anonymous", "/account/sign-in": "anonymous",
                      "/account/reset": "anonymous", "/account/profile": "admin",

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from civic.budgets import results, voting
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
-from civic.outcomes import services
+from civic.outcomes import csvimport, services
 from civic.outcomes.models import OutcomeUpdate
 from civic.plans.models import ActionCheckIn
 from tests.outcomes.conftest import days_ago, today
@@ -118,7 +118,7 @@ def test_csv_import_keeps_good_rows_and_explains_bad_ones(ctx, db, make_outcome,
            f"{outcome.id},31/12/2026,50,,Bad date,\n"
            f"{outcome.id},{days_ago(1).isoformat()},150,,Too much,\n"
            f"{outcome.id},{days_ago(1).isoformat()},60,,Roof on,\"12,500.00\"\n").encode()
-    report = services.import_updates(make_user("tracker"), csv, utcnow())
+    report = csvimport.import_updates(make_user("tracker"), csv, utcnow())
     assert report.added == 2
     assert [(line, str(reason)) for line, reason in report.rejected] == [
         (3, "No outcome has the number 999999."),
