@@ -11,12 +11,14 @@ import random
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from civic.budgets import counting, pabulib
 from civic.budgets.models import COUNTING_RULES, Ballot, BallotChoice, Budget, Project
 from civic.city.services import current_city
+from civic.core import audit
 from civic.core.errors import DomainError
 from civic.extensions import db
 from civic.processes.models import Process
@@ -110,6 +112,9 @@ def import_file(path, now: datetime, progress: Callable[[int], None] | None = No
             if progress:
                 progress(number)
     flush_rows()
+    # From the command line: no person to name, but the trail still says a vote was brought in.
+    audit.record(None, "budget.imported", subject_type="budget", subject_id=budget.id, now=now,
+                 details={"file": Path(path).name, "counted": len(election.ballots), "rule": rule})
     return budget, len(election.ballots)
 
 
