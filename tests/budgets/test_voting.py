@@ -229,3 +229,45 @@ def test_the_database_refuses_to_drop_projects_or_voters_from_cast_ballots(ctx, 
                       sa.delete(Voter).where(Voter.id == voter.id)):
         with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
             db.session.execute(statement)
+
+
+def test_the_database_keeps_sealed_ballots_to_open_votes_and_counted_ones_to_closed(ctx, db, make_budget,
+                                                                                    make_voter, make_user):
+    budget = make_budget()
+    voter = make_voter()
+    with pytest.raises(sa.exc.IntegrityError, match="counted ballots are written only when the vote is closed"):
+        with db.session.begin_nested():  # no readable ballot, so no interim count, while the vote is open
+            db.session.execute(sa.insert(Ballot).values(id="e" * 32, budget_id=budget.id))
+    voting.cast_ballot(voter.id, budget.id, {budget.projects[0].id: 1}, utcnow())
+    results.close_voting(make_user("staff"), budget, utcnow())
+    db.session.commit()
+    with pytest.raises(sa.exc.IntegrityError, match="the vote is closed"):
+        with db.session.begin_nested():  # even past the service's own check of the window
+            db.session.execute(sa.insert(SealedBallot).values(budget_id=budget.id, voter_key="0" * 64,
+                                                              sealed=b"x"))
+
+
+def test_closing_counts_every_sealed_ballot_once_and_keeps_no_sealed_row(ctx, db, make_budget, make_voter,
+                                                                         make_user):
+    from civic.core.audit import AuditEntry
+
+    budget = make_budget(ballot_kind="ranked", max_ranks=3)
+    a, b, c, _d = [p.id for p in budget.projects]
+    voting.cast_ballot(make_voter().id, budget.id, {a: 1, b: 2}, utcnow())
+    voting.cast_ballot(make_voter().id, budget.id, {c: 1}, utcnow())
+    staff = make_user("staff")
+    results.close_voting(staff, budget, utcnow())
+    db.session.commit()
+    assert _count(db, SealedBallot, budget_id=budget.id) == 0 and _count(db, Ballot, budget_id=budget.id) == 2
+    ranked = sorted(ballot.projects for ballot in results.load_ballots(budget))
+    assert ranked == sorted([(str(a), str(b)), (str(c),)])  # in rank order, each once
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "budget.closed")).one()
+    assert (entry.actor_id, entry.subject_id, entry.details) == (staff.id, budget.id, {"counted": 2})
+
+
+def test_closing_refuses_when_a_sealed_ballot_is_missing(ctx, db, make_budget, make_voter, make_user):
+    budget = make_budget()
+    voting.cast_ballot(make_voter().id, budget.id, {budget.projects[0].id: 1}, utcnow())
+    db.session.execute(sa.delete(SealedBallot).where(SealedBallot.budget_id == budget.id))
+    with pytest.raises(DomainError, match="does not match the number of voters"):
+        results.close_voting(make_user("staff"), budget, utcnow())
