@@ -198,10 +198,12 @@ def make_city(db):
 
 @pytest.fixture
 def make_user(db, password_hash):
-    def make(role: Role | str = Role.RESIDENT, **fields) -> User:
+    def make(role: Role | str = Role.RESIDENT, *, email_confirmed: bool = True, **fields) -> User:
         n = next(_serial)
+        now = utcnow()
         values = {"email": f"person{n}@example.org", "display_name": f"Person {n}",
-                  "password_hash": password_hash, "role": Role(role).value, "created_at": utcnow()}
+                  "password_hash": password_hash, "role": Role(role).value, "created_at": now,
+                  "email_confirmed_at": now if email_confirmed else None}
         values.update(fields)
         user = User(**values)
         return _saved(db, user)

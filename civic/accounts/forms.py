@@ -115,6 +115,10 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
+class ResendConfirmationForm(FlaskForm):
+    """Only the button: the link goes to the account's own address."""
+
+
 ROLE_LABELS = {
     "resident": _l("Resident"),
     "moderator": _l("Moderator"),

@@ -80,6 +80,9 @@ def _timed_out(reason: str):
     logout_user()
     session.pop(SEEN_KEY, None)
     back = _back_to()
+    if request.endpoint == "accounts.sign_out":
+        flash(reason, "info")  # what was asked for has happened
+        return redirect(url_for("pages.home"))
     if request.method in ("GET", "HEAD"):
         flash(reason, "info")
         return redirect(url_for("accounts.sign_in", next=back))

@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Blocked by a moderator: can still sign in and read, cannot post.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Until the address is confirmed the person can read and sign in, not support, comment or propose.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     district: Mapped[District | None] = relationship(lazy="joined")
 
@@ -77,6 +79,10 @@ class User(UserMixin, db.Model):
     @property
     def is_blocked(self) -> bool:
         return self.blocked_at is not None
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
 
 class PasswordReset(db.Model):

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
-from civic.accounts import forms, services
+from civic.accounts import confirmation, forms, services
 from civic.city.services import list_districts
 from civic.core.db import utcnow
+from civic.core import ratelimits
 from civic.core.errors import DomainError
-from civic.core.forms import optional_id, safe_next, show_domain_error
+from civic.core.forms import optional_id, run_form, safe_next, show_domain_error
 from civic.core.htmx import render
 from civic.core.i18n import LANGUAGE_NAMES, SESSION_KEY, current_language
 from civic.core.links import external_url
@@ -29,17 +30,18 @@ def _district_choices(empty_label: str) -> list[SelectChoice]:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("5 per minute;30 per hour", methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = forms.RegisterForm()
     form.district.choices = _district_choices(_("I'd rather not say"))
     if form.validate_on_submit():
+        now = utcnow()
         try:
+            ratelimits.consume(ratelimits.REGISTER_PER_ADDRESS, ratelimits.address_key())
             user = services.register(
                 email=form.email.data, display_name=form.display_name.data, password=form.password.data,
-                language=current_language(), district_id=optional_id(form.district.data), now=utcnow(),
+                language=current_language(), district_id=optional_id(form.district.data), now=now,
             )
         except DomainError as error:
             db.session.rollback()
@@ -47,21 +49,36 @@ def register():
         else:
             db.session.commit()
             login_user(user)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
+            confirmation.send_confirmation(user, now=now, language=current_language())
+            flash(_("Welcome, %(name)s. We have sent a link to %(email)s: open it to confirm your address, "
+                    "and then you can support, comment and make proposals.", name=user.display_name,
+                    email=user.email), "success")
             return redirect(url_for("pages.home"))
     return render("accounts/register.html", form=form, status=422 if form.errors else 200)
 
 
+def _limit_sign_in(form: forms.SignInForm) -> bool:
+    """Refuse before checking the password when this e-mail address (from wherever) or this network
+    address (failed attempts only, so a crowd behind one NAT signs in) has tried too often."""
+    try:
+        ratelimits.check(ratelimits.SIGN_IN_PER_ADDRESS, ratelimits.address_key())
+        ratelimits.consume(ratelimits.SIGN_IN_PER_ACCOUNT, ratelimits.email_key(form.email.data))
+    except ratelimits.RateLimited as error:
+        show_domain_error(form, error)
+        return True
+    return False
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit("10 per minute;100 per hour", methods=["POST"])
 def sign_in():
     next_url = safe_next(request.values.get("next"), url_for("pages.home"))
     if current_user.is_authenticated:
         return redirect(next_url)
     form = forms.SignInForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _limit_sign_in(form):
         user = services.authenticate(form.email.data, form.password.data, now=utcnow())
         if user is None:
+            ratelimits.hit(ratelimits.SIGN_IN_PER_ADDRESS, ratelimits.address_key())
             form.form_errors.append(_("The e-mail address or password is not correct."))
         else:
             db.session.commit()
@@ -82,11 +99,21 @@ def sign_out():
     return redirect(url_for("pages.home"))
 
 
+def _limit_reset(form: forms.ResetRequestForm) -> bool:
+    """Counted per e-mail address whether or not it has an account, so a refusal reveals nothing."""
+    try:
+        ratelimits.consume(ratelimits.RESET_PER_ADDRESS, ratelimits.address_key())
+        ratelimits.consume(ratelimits.RESET_PER_ACCOUNT, ratelimits.email_key(form.email.data))
+    except ratelimits.RateLimited as error:
+        show_domain_error(form, error)
+        return True
+    return False
+
+
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit("5 per minute;20 per hour", methods=["POST"])
 def request_reset():
     form = forms.ResetRequestForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _limit_reset(form):
         started = services.start_password_reset(
             form.email.data, now=utcnow(), max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
         if started:
@@ -174,6 +201,38 @@ def change_password():
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render("accounts/change_password.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@login_required
+def confirm():
+    """Where an account whose address is not confirmed yet asks for the link again."""
+    user = current_user._get_current_object()
+    form = forms.ResendConfirmationForm()
+    if not user.email_confirmed and run_form(form, lambda: ratelimits.consume(
+            ratelimits.CONFIRMATION_PER_ACCOUNT, ratelimits.account_key(user))):
+        confirmation.send_confirmation(user, now=utcnow(), language=current_language())
+        flash(_("We have sent a new link to %(email)s. It can take a few minutes to arrive.", email=user.email),
+              "success")
+        return redirect(url_for(".confirm"), code=303)
+    return render("accounts/confirm.html", form=form, hours=confirmation.max_age_hours(),
+                  status=422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/confirm/<token>")
+def confirm_email(token: str):
+    """The link from the e-mail; it works signed in or not, on any device."""
+    try:
+        confirmation.confirm_email(token, now=utcnow(), max_age=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"])
+    except confirmation.AlreadyConfirmed as error:
+        return render("accounts/confirm_link.html", message=error.message, confirmed=True)
+    except DomainError as error:
+        db.session.rollback()
+        return render("accounts/confirm_link.html", message=error.message, confirmed=False, status=404)
+    db.session.commit()
+    flash(_("Thank you: your e-mail address is confirmed. You can now support, comment and make proposals."),
+          "success")
+    return redirect(url_for("pages.home"), code=303)
 
 
 @bp.route("/data.json")

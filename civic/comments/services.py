@@ -12,6 +12,7 @@ from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from civic.accounts.confirmation import require_confirmed
 from civic.accounts.models import User
 from civic.accounts.personal_data import register_exporter
 from civic.comments.models import CHANNELS, REPORT_REASONS, STANCES, Comment, CommentReport, CommentThread
@@ -109,7 +110,7 @@ def within_edit_window(comment: Comment, now: datetime) -> bool:
 
 
 def _view(comment: Comment, viewer: User | None, rules: ThreadRules, now: datetime) -> CommentView:
-    may_post = _signed_in(viewer) and not viewer.is_blocked
+    may_post = _signed_in(viewer) and not viewer.is_blocked and viewer.email_confirmed
     alive = comment.deleted_at is None
     shown = alive and comment.hidden_at is None and not comment.awaiting_approval
     own = _is_author(viewer, comment)
@@ -258,6 +259,7 @@ def post_comment(actor: User | None, thread: CommentThread, *, body: str, stance
     (`channel`): it is shown as from "A resident", with the channel, and notes who typed it in."""
     actor = _require_signed_in(actor)
     _require_not_blocked(actor)
+    require_confirmed(actor)
     channel = _checked_channel(actor, channel or "online")
     rules = rules_for(thread, now)
     if not rules.open:

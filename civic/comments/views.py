@@ -10,6 +10,7 @@ from civic.accounts.public import public_name
 from civic.comments import forms, services
 from civic.comments.models import Comment, CommentThread
 from civic.comments.policy import ThreadRules, rules_for
+from civic.core import ratelimits
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.forms import optional_id, run_form, show_domain_error
@@ -79,6 +80,7 @@ def post(thread_id: int):
     form.give_ids(_form_prefix(thread.id, parent_id))
     if form.validate_on_submit():
         try:
+            ratelimits.consume(ratelimits.COMMENTS_PER_ACCOUNT, ratelimits.account_key(_actor()))
             comment = services.post_comment(_actor(), thread, body=form.body.data, stance=form.stance.data,
                                             parent_id=parent_id, now=utcnow(), channel=form.channel.data or "online")
         except NotAllowed:
@@ -169,8 +171,12 @@ def report(comment_id: int):
     except DomainError as error:
         return _refused(error, back)
     form = forms.ReportForm()
-    if run_form(form, lambda: services.report_comment(_actor(), comment, reason=form.reason.data,
-                                                      details=form.details.data, now=utcnow())):
+
+    def send() -> None:
+        ratelimits.consume(ratelimits.REPORTS_PER_ACCOUNT, ratelimits.account_key(_actor()))
+        services.report_comment(_actor(), comment, reason=form.reason.data, details=form.details.data, now=utcnow())
+
+    if run_form(form, send):
         flash(_("Thank you. A moderator will look at this comment."), "success")
         return redirect(back, code=303)
     return render("comments/report.html", form=form, comment=comment, back=back,

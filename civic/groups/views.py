@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from civic.core import ratelimits
 from civic.core.db import utcnow
 from civic.core.forms import run_form
 from civic.core.htmx import render
@@ -45,9 +46,13 @@ def new():
     form = forms.GroupForm(language=current_language())
     form.set_languages(LANGUAGE_NAMES)
     created: list[CommunityGroup] = []
-    if run_form(form, lambda: created.append(services.create_group(
-            _viewer(), name=form.name.data, description=form.description.data, language=form.language.data,
-            now=utcnow()))):
+
+    def start() -> None:
+        ratelimits.consume(ratelimits.GROUPS_PER_ACCOUNT, ratelimits.account_key(_viewer()))
+        created.append(services.create_group(_viewer(), name=form.name.data, description=form.description.data,
+                                             language=form.language.data, now=utcnow()))
+
+    if run_form(form, start):
         flash(_("Your group is ready and you are its organiser."), "success")
         return _back(created[0])
     return render("groups/new.html", form=form, status=422 if form.errors or form.form_errors else 200)
@@ -121,7 +126,6 @@ def unfollow(slug: str):
     group = _group_or_404(slug)
     if refused := _organiser_or_refuse(group):
         return refused
-    object_id = request.form.get("object_id", type=int)
     if object_id is None:
         abort(400)
     services.unfollow_for_group(_viewer(), group, request.form.get("kind", ""), object_id)

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from civic.accounts.models import User
 from civic.comments.models import Comment
 from civic.comments.policy import rules_for
+from civic.core import ratelimits
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.forms import run_form, safe_next
@@ -81,8 +82,13 @@ def report_proposal(proposal_id: int):
         flash(str(error.message), "error")
         return redirect(back, code=303)
     form = forms.ReportProposalForm()
-    if run_form(form, lambda: services.report_proposal(_actor(), proposal, reason=form.reason.data,
-                                                       details=form.details.data, now=utcnow())):
+
+    def send() -> None:
+        ratelimits.consume(ratelimits.REPORTS_PER_ACCOUNT, ratelimits.account_key(_actor()))
+        services.report_proposal(_actor(), proposal, reason=form.reason.data, details=form.details.data,
+                                 now=utcnow())
+
+    if run_form(form, send):
         flash(_("Thank you. A moderator will look at this proposal."), "success")
         return redirect(back, code=303)
     return render("moderation/report_proposal.html", form=form, proposal=proposal, back=back,
@@ -163,7 +169,6 @@ def comment_link(comment_id: int):
 @bp.route("/moderation/log")
 @moderators_only
 def log():
-    page = request.args.get("page", 1, type=int)
     return render("moderation/log.html", log=services.log_page(_actor(), page),
                   form=forms.ActionForm(formdata=None))
 

@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from civic.city.services import list_districts
 from civic.comments.services import body_to_text
+from civic.core import ratelimits
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.forms import optional_id, run_form
@@ -17,6 +18,7 @@ from civic.core.i18n import LANGUAGE_NAMES, current_language
 from civic.extensions import db
 from civic.processes.models import Process
 from civic.proposals import forms, photos, queries, services
+from civic.proposals import forms, queries, services
 
 bp = Blueprint("proposal_authoring", __name__)
 
@@ -88,6 +90,7 @@ def new(process_id: int):
     data = None
     if request.method == "GET":
         data = {"show_name": "yes" if current_user.show_name_publicly else "no", "language": current_language(),
+        ratelimits.consume(ratelimits.PROPOSALS_PER_ACCOUNT, ratelimits.account_key(current_user))
                 "district": str(process.district_id or current_user.district_id or "")}
     form = build_form(forms.ProposalForm, process, data=data, name=current_user.display_name)
     del form.remove_photo

@@ -11,6 +11,7 @@ from flask import url_for
 from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from civic.accounts.confirmation import require_confirmed
 from civic.accounts.models import User
 from civic.accounts.personal_data import register_exporter
 from civic.city.models import District
@@ -65,6 +66,7 @@ def _require_can_post(actor: User | None) -> User:
     if actor.is_blocked:
         raise NotAllowed(_l("A moderator has blocked your account, so you cannot post or support proposals. "
                             "You can still read everything."))
+    require_confirmed(actor)
     return actor
 
 

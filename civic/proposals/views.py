@@ -10,6 +10,7 @@ from flask_login import current_user
 from civic.city.services import list_districts
 from civic.comments.services import thread_views
 from civic.config import RTL_LANGUAGES
+from civic.core import ratelimits
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.htmx import render
@@ -55,7 +56,6 @@ def _filter_form(filters: queries.Filters):
 @bp.route("/proposals/")
 def index():
     filters = queries.parse_filters(request.args)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     pagination = queries.paginate(filters, _viewer(), page)
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render("proposals/index.html", form=_filter_form(filters), filters=filters, pagination=pagination,
@@ -135,6 +135,7 @@ def support(proposal_id: int):
     try:
         supported = services.toggle_support(_viewer(), proposal, utcnow(), _wanted())
     except DomainError as error:
+        ratelimits.consume(ratelimits.SUPPORTS_PER_ACCOUNT, ratelimits.account_key(_viewer()))
         db.session.rollback()
         message, code = str(error.message), 403 if isinstance(error, NotAllowed) else 409
     else:

@@ -112,3 +112,11 @@ def test_a_remember_me_cookie_keeps_a_resident_signed_in(client, db, make_user, 
     with client.session_transaction() as session:
         session.clear()
     assert client.get("/account/profile").status_code == 200
+
+
+def test_signing_out_after_the_timeout_just_signs_out(app, client, db, login_as):
+    login_as("staff")
+    client.csrf_token()
+    _idle_for(client, timedelta(minutes=app.config["STAFF_IDLE_MINUTES"] + 1))
+    response = client.submit("/account/sign-out")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
