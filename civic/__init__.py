@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from civic.accounts.admin import bp as admin_bp
     from civic.accounts.views import bp as accounts_bp
     from civic.budgets.api import bp as budgets_api_bp
+    from civic.budgets.desk import bp as desk_bp
     from civic.budgets.staff import bp as budget_staff_bp
     from civic.budgets.staff import voters_bp
     from civic.budgets.views import bp as budgets_bp
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(budgets_bp)
     app.register_blueprint(budget_staff_bp)
     app.register_blueprint(voters_bp)
+    app.register_blueprint(desk_bp)
     app.register_blueprint(budgets_api_bp)
     # Notifications and community groups (following items together).
     app.register_blueprint(notifications_bp)

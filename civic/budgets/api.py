@@ -36,6 +36,8 @@ def _record(budget: Budget, now) -> dict:
             "published_at": publication.published_at.isoformat(), "rule": publication.rule,
             "voters": publication.voters, "spent": publication.results["spent"],
             "ballots_sha256": publication.ballots_sha256,
+            # Ballots per channel (online, desk, paper, phone); empty for imports and older publications.
+            "channels": publication.results.get("channels", {}),
             "ballots_url": external_url("budgets.published_ballots", budget_id=budget.id)},
     }
 

@@ -247,8 +247,11 @@ def _past_vote(people, districts, staff, now) -> None:
     ages, genders = ["16-24", "25-34", "35-49", "50-64", "65+", None], ["woman", "man", None]
     weights = [5, 3, 4, 2, 3, 1, 2]
     for number in range(1, 65):
-        voter = Voter(document_hash=eligibility.document_hash(f"RF-9{number:03d}"),
-                      district_id=districts[DISTRICT_OF_DOCUMENT[number % 5]].id, method="in_person",
+        digest = eligibility.document_hash(f"RF-9{number:03d}")
+        district_id = districts[DISTRICT_OF_DOCUMENT[number % 5]].id
+        # Last year's list: a document verified in person by one staff member must be on it.
+        db.session.add(EligibleDocument(document_hash=digest, district_id=district_id, imported_at=opens))
+        voter = Voter(document_hash=digest, district_id=district_id, method="in_person",
                       verified_by_id=staff.id, verified_at=opens)
         db.session.add(voter)
         db.session.flush()

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
 from civic.accounts.personal_data import register_eraser, register_exporter
-from civic.budgets.models import Budget, EligibleDocument, Voter
+from civic.budgets.models import Budget, EligibleDocument, VerificationRequest, Voter
 from civic.city.models import District
 from civic.core.errors import DomainError, NotAllowed
 from civic.extensions import db
@@ -163,8 +163,16 @@ def _insert(voter: Voter, user: User | None) -> Voter:
 
 
 def verify_in_person(actor: User, document_number: str, district_id: int | None, now: datetime,
-                     user: User | None = None) -> Voter:
-    """Staff saw the document. The list's district wins over the one staff picked, if listed."""
+                     user: User | None = None) -> Voter | VerificationRequest:
+    """Staff saw the document. A listed document verifies at once, in the list's district.
+
+    One that is not on the list verifies no one by itself (four eyes, see `foureyes`): with
+    OFF_LIST_VERIFICATION = "second_staff" this returns a request, not a voter, that a different
+    staff member must approve; with "refuse" it is refused.
+    """
+    from civic.budgets.foureyes import request_off_list
+    from civic.core.audit import record
+
     require_staff(actor)
     if not normalise_document(document_number):
         raise DomainError(_l("Enter the document number."), "document_number")
@@ -177,18 +185,20 @@ def verify_in_person(actor: User, document_number: str, district_id: int | None,
             if voter_for(user) is not None:
                 raise DomainError(_l("This account is already verified with another document."), "email")
             voter.user_id = user.id
+            record(actor, "voter.verified_in_person", subject_type="voter", subject_id=voter.id, now=now,
+                   details={"account_linked": True, "new_voter": False})
         db.session.flush()
         return voter
     if user is not None and voter_for(user) is not None:
         raise DomainError(_l("This account is already verified with another document."), "email")
     listed = db.session.get(EligibleDocument, digest)
-    if listed is not None:
-        district_id = listed.district_id
-    elif district_id is not None and db.session.get(District, district_id) is None:
-        raise DomainError(_l("Choose a district from the list."), "district")
-    voter = Voter(document_hash=digest, user_id=user.id if user else None, district_id=district_id,
-                  method="in_person", verified_by_id=actor.id, verified_at=now)
-    return _insert(voter, user)
+    if listed is None:
+        return request_off_list(actor, digest, district_id, now, user)
+    voter = _insert(Voter(document_hash=digest, user_id=user.id if user else None, district_id=listed.district_id,
+                          method="in_person", verified_by_id=actor.id, verified_at=now), user)
+    record(actor, "voter.verified_in_person", subject_type="voter", subject_id=voter.id, now=now,
+           details={"account_linked": user is not None, "new_voter": True})
+    return voter
 
 
 def may_vote_in(voter: Voter | None, budget: Budget) -> bool:

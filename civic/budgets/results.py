@@ -116,7 +116,12 @@ def unseal_ballots(budget: Budget) -> int:
 
 
 def publish(actor: User | None, budget: Budget, now: datetime) -> ResultPublication:
+    """Publish for good. Ballots per channel are published exactly, even when few: a channel count says
+    how many voted that way, not who, nor what they chose (SMALL_GROUP is for the voluntary answers).
+    Paper ballots whose two entries never agreed were not counted; their number is published too."""
+    from civic.budgets.entry import discard_unresolved
     from civic.budgets.pbio import export_text
+    from civic.budgets.record import channel_counts
 
     require_staff(actor)
     if budget.publication is not None:
@@ -128,7 +133,8 @@ def publish(actor: User | None, budget: Budget, now: datetime) -> ResultPublicat
     text = export_text(budget, tally=tally)
     publication = ResultPublication(
         budget_id=budget.id, published_at=now, published_by_id=actor.id, rule=tally.rule,
-        results=as_json(tally), voters=voter_count(budget), eligible=eligible_count(budget),
+        results=as_json(tally, channels=channel_counts(budget), unresolved_paper=discard_unresolved(budget)),
+        voters=voter_count(budget), eligible=eligible_count(budget),
         ballots_file=text, ballots_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
     db.session.add(publication)
     db.session.flush()
@@ -147,11 +153,16 @@ def published_row(project) -> dict | None:
     return next((row for row in publication.results["projects"] if row["project_id"] == project.public_id), None)
 
 
-def as_json(tally: counting.Tally) -> dict:
-    return {"rule": tally.rule, "vote_type": tally.vote_type, "budget": tally.budget, "spent": tally.spent,
+def as_json(tally: counting.Tally, channels: dict[str, int] | None = None, unresolved_paper: int = 0) -> dict:
+    """The tally as published; with `channels` (at publication) the ballots per channel as well."""
+    data = {"rule": tally.rule, "vote_type": tally.vote_type, "budget": tally.budget, "spent": tally.spent,
             "ballots": tally.ballots, "details": tally.details,
             "projects": [{"project_id": p.project_id, "cost": p.cost, "votes": p.votes, "score": p.score,
                           "selected": p.selected, "rank": p.rank} for p in tally.projects]}
+    if channels is not None:
+        data["channels"] = channels
+        data["unresolved_paper"] = unresolved_paper
+    return data
 
 
 def representativeness(budget: Budget) -> dict[str, list[tuple[str, int | None]]]:

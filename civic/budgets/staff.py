@@ -14,8 +14,9 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from civic.accounts.models import User
-from civic.budgets import eligibility, forms, results, rules, services, voting
-from civic.budgets.models import Budget, Project
+from civic.budgets import eligibility, entry, forms, results, rules, services, voting
+from civic.budgets.desk import flash_paper
+from civic.budgets.models import Budget, Project, VerificationRequest
 from civic.budgets.views import _budget
 from civic.city.services import list_districts
 from civic.config import LANGUAGES
@@ -214,7 +215,7 @@ def close(budget_id: int):
         flash(_("Voting is closed. Review the count, then publish it."), "success")
         return redirect(url_for("budgets.results_page", budget_id=budget.id), code=303)
     return render("budgets/staff/close.html", form=form, budget=budget, state=voting.state(budget, utcnow()),
-                  status=_status(form))
+                  pending_paper=entry.pending_paper_count(budget), status=_status(form))
 
 
 @bp.route("/<int:budget_id>/publish", methods=["POST"])
@@ -247,31 +248,48 @@ def assisted(budget_id: int):
     """A ballot received at a desk, on paper or by phone: staff check the document, then enter it."""
     budget = _budget(budget_id)
     form = forms.ballot_form_class(budget, assisted=True)()
-    check = None
+    check, waiting = None, None
     if form.validate_on_submit():
         choices = forms.choices_from(form, budget)
         check = rules.check(budget, choices)
         if request.form.get("action") != "check" and check.valid:
             try:
-                voter = eligibility.verify_in_person(current_user, form.document_number.data, budget.district_id,
-                                                     utcnow())
-                # The check of the document stands on its own; the ballot below may retry.
-                db.session.commit()
-                how = voting.Cast(channel=form.channel.data, entered_by=current_user, replace=form.replace.data)
-                participation = voting.cast_ballot(voter.id, budget.id, choices, utcnow(), how)
+                waiting = _enter_assisted(budget, form, choices)
             except DomainError as error:
                 db.session.rollback()
                 show_domain_error(form, error)
             else:
-                flash(_("Ballot recorded. Read this receipt to the resident: %(receipt)s",
-                        receipt=participation.receipt), "success")
-                return redirect(url_for("budget_staff.assisted", budget_id=budget.id), code=303)
+                if waiting is None:
+                    return redirect(url_for("budget_staff.assisted", budget_id=budget.id), code=303)
         for error in check.errors:
             show_domain_error(form, error)
     if check is None:
         check = rules.check(budget, forms.choices_from(form, budget), final=False)
-    return render("budgets/staff/assisted.html", budget=budget, form=form, check=check,
-                  state=voting.state(budget, utcnow()), status=_status(form))
+    return render("budgets/staff/assisted.html", budget=budget, form=form, check=check, waiting=waiting,
+                  double_entry=entry.double_entry(), state=voting.state(budget, utcnow()), status=_status(form))
+
+
+def _enter_assisted(budget: Budget, form, choices) -> VerificationRequest | None:
+    """Check the document, then enter the ballot. A document that is not on the list enters nothing:
+    it waits for a second staff member (the request is returned and the form shown again as typed)."""
+    now = utcnow()
+    verified = eligibility.verify_in_person(current_user, form.document_number.data, budget.district_id, now)
+    # The check of the document stands on its own (a request stays waiting); the ballot below may retry.
+    db.session.commit()
+    if isinstance(verified, VerificationRequest):
+        form.document_number.errors = [*form.document_number.errors, _(
+            "This document is not on the eligibility list. A second staff member must check the document and "
+            "approve it before a ballot can be entered for it. Nothing has been recorded; what you entered is "
+            "kept below, so you can send it again once a colleague has approved.")]
+        return verified
+    if form.channel.data == "paper" and entry.double_entry():
+        flash_paper(entry.enter_paper(current_user, budget, verified, choices, now, form.replace.data))
+        return None
+    how = voting.Cast(channel=form.channel.data, entered_by=current_user, replace=form.replace.data)
+    participation = entry.enter_assisted(current_user, budget, verified, choices, now, how)
+    flash(_("Ballot recorded. Read this receipt to the resident: %(receipt)s", receipt=participation.receipt),
+          "success")
+    return None
 
 
 voters_bp = Blueprint("voter_staff", __name__, url_prefix="/staff/voters")
@@ -313,10 +331,15 @@ def voters():
                     sa.func.lower(User.email) == person_form.email.data.strip().lower())).first()
                 if user is None:
                     raise DomainError(_("No account uses this e-mail address."), "email")
-            eligibility.verify_in_person(current_user, person_form.document_number.data,
-                                         optional_id(person_form.district.data), utcnow(), user=user)
+            outcome.append(eligibility.verify_in_person(current_user, person_form.document_number.data,
+                                                        optional_id(person_form.district.data), utcnow(), user=user))
 
+        outcome = []
         if run_form(person_form, verify):
+            if isinstance(outcome[0], VerificationRequest):
+                flash(_("This document is not on the eligibility list, so the resident is not verified yet. A "
+                        "second staff member must check the document and approve the request."), "error")
+                return redirect(url_for("desk.verification_record"), code=303)
             flash(_("The resident is verified and can vote."), "success")
             return redirect(url_for("voter_staff.voters"), code=303)
     counts = {"listed": db.session.scalar(sa.select(sa.func.count()).select_from(EligibleDocument)),

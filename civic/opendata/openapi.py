@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from civic.budgets.models import BALLOT_KINDS, COUNTING_RULES
+from civic.budgets.models import BALLOT_KINDS, COUNTING_RULES, VOTE_CHANNELS
 from civic.comments.models import STANCES
 from civic.config import LANGUAGES
 from civic.core.links import external_root
@@ -106,7 +106,9 @@ BUDGET = obj({
                           description="votes, score and selected appear once results are published.")),
     "results": {"oneOf": [{"type": "null"}, obj({
         "published_at": DATE_TIME, "rule": enum(COUNTING_RULES), "voters": INTEGER, "spent": INTEGER,
-        "ballots_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "ballots_url": URI})]},
+        "ballots_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "ballots_url": URI,
+        "channels": obj({channel: INTEGER for channel in VOTE_CHANNELS}, optional=VOTE_CHANNELS,
+                        description="Ballots per channel; empty when not known (imported budgets).")})]},
 })
 
 OUTCOME = obj({

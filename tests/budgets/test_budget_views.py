@@ -235,9 +235,12 @@ def test_staff_create_projects_from_accepted_proposals_in_one_step(client, db, l
     assert "It became a project" in client.get(f"/proposals/{skate}").get_data(as_text=True)
 
 
-def test_staff_enter_a_phone_ballot(client, db, login_as, make_budget):
+def test_staff_enter_a_phone_ballot(app, client, db, login_as, make_budget):
     budget = make_budget()
     login_as("staff")
+    with app.app_context():  # on the eligibility list: one staff member may verify it
+        db.session.add(EligibleDocument(document_hash=eligibility.document_hash("PH-1"), imported_at=utcnow()))
+        db.session.commit()
     data = {"document_number": "PH-1", "channel": "phone", "projects": [str(budget.projects[0].id)],
             "action": "vote"}
     response = client.submit(f"/staff/budgets/{budget.id}/assisted", data)

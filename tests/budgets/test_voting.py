@@ -116,6 +116,7 @@ def test_assisted_ballots_need_staff_and_keep_one_ballot_across_channels(ctx, db
 def test_the_assisted_channel_and_staff_member_are_recorded_with_the_participation(ctx, db, make_budget, make_user):
     budget = make_budget()
     staff = make_user("staff")
+    db.session.add(EligibleDocument(document_hash=eligibility.document_hash("ZX-99"), imported_at=utcnow()))
     voter = eligibility.verify_in_person(staff, "ZX-99", None, utcnow())
     db.session.commit()
     voting.cast_ballot(voter.id, budget.id, {budget.projects[0].id: 1}, utcnow(),
