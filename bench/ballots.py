@@ -1,5 +1,6 @@
-"""Ballots per second: distinct voters casting at once through the real service (keyed hash, lock,
-unique constraints, commit), on SQLite or on the PostgreSQL in DATABASE_URL. Prints figures; asserts nothing.
+"""Ballots per second: distinct voters casting at once through the real service (keyed hash, sealing,
+lock, unique constraints, commit), on SQLite or on the PostgreSQL in DATABASE_URL, then the time to
+close the vote (open every sealed ballot, shuffle, write the counted tables). Prints figures; asserts nothing.
 
     .venv/bin/python bench/ballots.py [--voters 2000] [--threads 8]
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/civic_bench .venv/bin/python bench/ballots.py
@@ -15,11 +16,15 @@ import threading
 import time
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voters", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--sealed", type=int, default=0,
+                        help="also time closing a vote of this many ballots, sealed in bulk (e.g. 90494, Łódź 2022)")
     args = parser.parse_args()
 
     instance = tempfile.mkdtemp(prefix="civic-bench-")
@@ -79,6 +84,63 @@ def main() -> None:
     print(f"{backend}: {len(latencies)} ballots by {args.threads} threads in {total:.1f} s = "
           f"{len(latencies) / total:.0f} ballots/s; per ballot p50 {statistics.median(latencies) * 1000:.1f} ms, "
           f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.1f} ms")
+
+    from civic.accounts.models import User
+    from civic.budgets import results
+
+    with app.test_request_context():
+        staff = User(email="bench-staff@example.org", display_name="Bench", role="staff", created_at=utcnow())
+        db.session.add(staff)
+        db.session.commit()
+        started = time.perf_counter()
+        results.close_voting(staff, db.session.get(Budget, budget_id), utcnow())
+        db.session.commit()
+        closing = time.perf_counter() - started
+    print(f"{backend}: closing the vote opened and counted {len(latencies)} sealed ballots in {closing:.2f} s "
+          f"({len(latencies) / closing:.0f} ballots/s)")
+    if args.sealed:
+        close_at_scale(app, args.sealed, backend)
+
+
+def close_at_scale(app, count: int, backend: str) -> None:
+    """Seal `count` ballots straight into the tables (the casting path is measured above), then close."""
+    from civic.accounts.models import User
+    from civic.budgets import results, sealing, voting
+    from civic.budgets.models import Budget, Participation, Project, SealedBallot, Voter
+    from civic.core.db import utcnow
+    from civic.extensions import db
+    from civic.processes.models import Process
+
+    with app.test_request_context():
+        now = utcnow()
+        budget = Budget(process=Process(titles={"en": "Scale"}, created_at=now), titles={"en": "Scale"},
+                        amount=10_000_000, ballot_kind="approval", max_projects=5,
+                        opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=1), created_at=now)
+        budget.projects = [Project(titles={"en": f"P{n}"}, cost=100_000, position=n, created_at=now)
+                           for n in range(30)]
+        db.session.add(budget)
+        db.session.flush()
+        project_ids = [p.id for p in budget.projects]
+        first = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Voter.id), 0))) + 1
+        db.session.execute(sa.insert(Voter), [{"id": first + n, "document_hash": f"scale-{n}", "method": "list",
+                                               "verified_at": now} for n in range(count)])
+        db.session.execute(sa.insert(Participation), [
+            {"budget_id": budget.id, "voter_id": first + n, "receipt": f"R{n}", "first_voted_at": now,
+             "changed_at": now} for n in range(count)])
+        rows = []
+        for n in range(count):
+            key = voting.voter_key(first + n, budget.id)
+            choices = {project_ids[(n + k) % 30]: 1 for k in range(1 + n % 5)}
+            rows.append({"budget_id": budget.id, "voter_key": key,
+                         "sealed": sealing.seal(sealing.ballot_context(budget.id, key), choices, 30)})
+        db.session.execute(sa.insert(SealedBallot), rows)
+        staff = db.session.scalars(sa.select(User).where(User.role == "staff")).first()
+        db.session.commit()
+        started = time.perf_counter()
+        results.close_voting(staff, db.session.get(Budget, budget.id), utcnow())
+        db.session.commit()
+        closing = time.perf_counter() - started
+    print(f"{backend}: closing a vote of {count} sealed ballots (30 projects, 1-5 chosen) took {closing:.1f} s")
 
 
 if __name__ == "__main__":
