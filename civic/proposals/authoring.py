@@ -90,13 +90,13 @@ def new(process_id: int):
     data = None
     if request.method == "GET":
         data = {"show_name": "yes" if current_user.show_name_publicly else "no", "language": current_language(),
-        ratelimits.consume(ratelimits.PROPOSALS_PER_ACCOUNT, ratelimits.account_key(current_user))
                 "district": str(process.district_id or current_user.district_id or "")}
     form = build_form(forms.ProposalForm, process, data=data, name=current_user.display_name)
     del form.remove_photo
     saved = {}
 
     def submit():
+        ratelimits.consume(ratelimits.PROPOSALS_PER_ACCOUNT, ratelimits.account_key(current_user))
         saved["proposal"] = services.submit_proposal(current_user, process, proposal_data(form), utcnow())
 
     if run_form(form, submit):

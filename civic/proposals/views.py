@@ -133,9 +133,9 @@ def support(proposal_id: int):
         return _to_sign_in(proposal.id)
     code = 200
     try:
+        ratelimits.consume(ratelimits.SUPPORTS_PER_ACCOUNT, ratelimits.account_key(_viewer()))
         supported = services.toggle_support(_viewer(), proposal, utcnow(), _wanted())
     except DomainError as error:
-        ratelimits.consume(ratelimits.SUPPORTS_PER_ACCOUNT, ratelimits.account_key(_viewer()))
         db.session.rollback()
         message, code = str(error.message), 403 if isinstance(error, NotAllowed) else 409
     else:
