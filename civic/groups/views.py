@@ -126,6 +126,7 @@ def unfollow(slug: str):
     group = _group_or_404(slug)
     if refused := _organiser_or_refuse(group):
         return refused
+    object_id = request.form.get("object_id", type=int)
     if object_id is None:
         abort(400)
     services.unfollow_for_group(_viewer(), group, request.form.get("kind", ""), object_id)

@@ -169,6 +169,7 @@ def comment_link(comment_id: int):
 @bp.route("/moderation/log")
 @moderators_only
 def log():
+    page = request.args.get("page", 1, type=int)
     return render("moderation/log.html", log=services.log_page(_actor(), page),
                   form=forms.ActionForm(formdata=None))
 
