@@ -15,6 +15,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from civic import config as settings
     from civic.core.htmx import add_vary_header
     from civic.core.ratelimits import init_rate_limits
+    from civic.core.inputs import init_inputs
     from civic.core.security import init_security
     from civic.core.errorpages import register_error_pages
     from civic.templating import init_templating
@@ -44,6 +45,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_error_pages(app)
     app.after_request(add_vary_header)
     init_rate_limits(app)
+    init_inputs(app)
     _register_blueprints(app)
     _import_models()
     return app

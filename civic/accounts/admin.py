@@ -15,6 +15,7 @@ from civic.core import audit
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.htmx import render
+from civic.core.inputs import bounded_int
 from civic.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -25,7 +26,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def users():
     search = request.args.get("q", "")[:100]
     try:
-        page = services.list_users(current_user, search=search, page=request.args.get("page", 1, type=int))
+        page = services.list_users(current_user, search=search, page=request.args.get("page", 1, type=bounded_int))
     except NotAllowed:
         abort(403)
     forms = {}
@@ -87,7 +88,8 @@ def _admin_only() -> None:
 def audit_trail():
     _admin_only()
     form, where = _audit_filter()
-    page = trail.list_entries(current_user, where, zone=get_timezone(), page=request.args.get("page", 1, type=int))
+    page = trail.list_entries(current_user, where, zone=get_timezone(),
+                              page=request.args.get("page", 1, type=bounded_int))
     return render("admin/audit.html", form=form, page=page, where=where, role_labels=ROLE_LABELS,
                   label_for=audit.label_for, subject_label=audit.subject_label)
 

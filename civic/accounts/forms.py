@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from civic.core.messages import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, RadioField, SelectChoice,
                      SelectField, StringField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -10,6 +9,7 @@ from civic.accounts import passwords
 from civic.accounts.models import ROLE_VALUES
 from civic.accounts.services import check_password_rules
 from civic.core.errors import DomainError
+from civic.core.forms import FlaskForm
 
 # Long enough for the longest passphrase people paste from a manager; the rules check the rest.
 PASSWORD_FIELD_LIMIT = passwords.MAX_LENGTH

@@ -6,10 +6,8 @@ so a leaked database does not reveal them and a guessed number cannot be checked
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +21,7 @@ from civic.accounts.models import User
 from civic.accounts.personal_data import register_eraser, register_exporter
 from civic.budgets.models import Budget, EligibleDocument, VerificationRequest, Voter
 from civic.city.models import District
+from civic.core.csvimport import read_csv
 from civic.core.errors import DomainError, NotAllowed
 from civic.extensions import db
 
@@ -80,19 +79,17 @@ def import_list(actor: User, raw: bytes, now: datetime) -> ListImport:
     require_staff(actor)
     if len(raw) > MAX_LIST_BYTES:
         raise DomainError(_l("The file is larger than 20 MB. Split it into smaller files."), "file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(_l("The file must be a CSV file saved as UTF-8."), "file") from None
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "document_number" not in [name.strip() for name in reader.fieldnames]:
-        raise DomainError(_l("The first line must name the columns: document_number,district."), "file")
+    _, records = read_csv(raw, required=("document_number",), header_error=_l(
+        "The first line must name the columns: document_number,district."))
     districts = _district_lookup()
     existing = dict(db.session.execute(sa.select(EligibleDocument.document_hash, EligibleDocument.district_id)).all())
     result = ListImport()
     seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
-        row = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
+    for record in records:
+        line, row = record.line, record.values
+        if row is None:
+            result.rejected.append((line, record.problem))
+            continue
         number = normalise_document(row.get("document_number", ""))
         district_name = row.get("district", "")
         district = districts.get(district_name.casefold()) if district_name else None

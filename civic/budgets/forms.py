@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from civic.core.messages import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
@@ -11,6 +10,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from civic.budgets.models import AGE_BANDS, BALLOT_KINDS, COUNTING_RULES, GENDERS, Budget
+from civic.core.forms import FlaskForm
+from civic.core.inputs import MAX_COUNT, MAX_MONEY
+from civic.proposals.photos import validate_upload
 
 AGE_LABELS = {"16-24": _l("16 to 24"), "25-34": _l("25 to 34"), "35-49": _l("35 to 49"), "50-64": _l("50 to 64"),
               "65+": _l("65 or older")}
@@ -20,9 +22,11 @@ ASSISTED_CHANNEL_LABELS = {"desk": _l("At a service desk"), "paper": _l("Paper b
 WHOLE = _l("Enter a whole number.")
 
 
-def _count(label, description=None, required=False):
+def _count(label, description=None, required=False, most=MAX_COUNT):
+    """A whole number from 0 to `most` (MAX_MONEY for money): the columns and CHECK constraints hold that."""
     validators = [InputRequired(message=WHOLE)] if required else [Optional()]
-    return IntegerField(label, validators=[*validators, NumberRange(min=0, message=_l("Enter 0 or more."))],
+    return IntegerField(label, validators=[*validators, NumberRange(min=0, message=_l("Enter 0 or more.")),
+                                           NumberRange(max=most, message=_l("Enter at most %(max)d.", max=most))],
                         description=description, render_kw={"inputmode": "numeric"})
 
 
@@ -64,7 +68,7 @@ class BudgetForm(FlaskForm):
     title = StringField(_l("Title"), validators=[InputRequired(message=_l("Enter the budget's title.")),
                                                  Length(max=200)])
     description = TextAreaField(_l("Description (optional)"), validators=[Optional(), Length(max=4000)])
-    amount = _count(_l("Amount"), _l("Whole currency units, for example 1200000."), required=True)
+    amount = _count(_l("Amount"), _l("Whole currency units, for example 1200000."), required=True, most=MAX_MONEY)
     currency = StringField(_l("Currency"), default="EUR", validators=[InputRequired(), Length(min=3, max=3)],
                            description=_l("Three-letter code, for example EUR."))
     district = SelectField(_l("Who votes"), choices=[], validate_choice=False)
@@ -74,7 +78,7 @@ class BudgetForm(FlaskForm):
     min_projects = _count(_l("Fewest projects a voter must choose"), _l("Approval and knapsack ballots; optional."))
     max_projects = _count(_l("Most projects a voter can choose"), _l("Approval and knapsack ballots; optional."))
     min_spend = _count(_l("Minimum spend"), _l("Knapsack ballots: the chosen projects must cost at least this "
-                                               "much; optional."))
+                                               "much; optional."), most=MAX_MONEY)
     max_points_total = _count(_l("Points each voter has"), _l("Cumulative ballots."))
     max_points_per_project = _count(_l("Most points for one project"), _l("Cumulative ballots."))
     max_ranks = _count(_l("How many projects a voter can rank"), _l("Ranked ballots."))
@@ -94,11 +98,12 @@ class ProjectForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=8000)])
     feasibility = TextAreaField(_l("Feasibility note (optional)"), validators=[Optional(), Length(max=2000)],
                                 description=_l("What the city's technical review found: cost, permits, timing."))
-    cost = _count(_l("Cost"), _l("Whole currency units."), required=True)
+    cost = _count(_l("Cost"), _l("Whole currency units."), required=True, most=MAX_MONEY)
     proposals = SelectMultipleField(_l("Comes from these accepted proposals (optional)"), coerce=int, choices=[],
                                     validate_choice=False, option_widget=CheckboxInput(),
                                     widget=ListWidget(prefix_label=False))
-    photo = FileField(_l("Photo (optional)"), description=_l("JPEG, PNG or WebP, up to 5 MB."))
+    photo = FileField(_l("Photo (optional)"), validators=[validate_upload],
+                      description=_l("JPEG, PNG or WebP, up to 5 MB."))
     photo_alt = StringField(_l("Describe the photo"), validators=[Optional(), Length(max=300)],
                             description=_l("For people who cannot see it."))
     remove_photo = BooleanField(_l("Remove the current photo"))

@@ -18,6 +18,7 @@ from civic.accounts.models import User
 from civic.city.models import District
 from civic.core.db import UTCDateTime, in_list, utcnow
 from civic.core.i18n import LocalizedText, localized
+from civic.core.inputs import MAX_COUNT, MAX_MONEY
 from civic.extensions import db
 from civic.processes.models import Process
 
@@ -57,6 +58,11 @@ class Budget(db.Model):
         sa.CheckConstraint("ballot_kind != 'ranked' OR max_ranks >= 1", name="ranked_has_length"),
         sa.CheckConstraint("threshold >= 0", name="threshold_positive"),
         sa.CheckConstraint("length(currency) = 3", name="currency_code"),
+        # Upper bounds (migration 0010; triggers on SQLite): the forms refuse the same values.
+        sa.CheckConstraint(f"amount <= {MAX_MONEY}", name="amount_bounded"),
+        sa.CheckConstraint(" AND ".join(f"coalesce({column}, 0) <= {MAX_COUNT}" for column in (
+            "min_projects", "max_projects", "max_points_total", "max_points_per_project", "max_ranks", "threshold")),
+            name="counts_bounded"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,6 +108,7 @@ class Project(db.Model):
     __tablename__ = "project"
     __table_args__ = (
         sa.CheckConstraint("cost > 0", name="cost_positive"),
+        sa.CheckConstraint(f"cost <= {MAX_MONEY}", name="cost_bounded"),
         sa.CheckConstraint("photo_type IS NULL OR length(photo_alt) > 0", name="photo_has_alt"),
         sa.UniqueConstraint("budget_id", "external_id"),
     )

@@ -14,6 +14,7 @@ from civic.budgets.models import (BALLOT_KINDS, COUNTING_RULES, EQUAL_SHARES_KIN
                                   project_proposal)
 from civic.city.models import District
 from civic.core.errors import DomainError, NotAllowed
+from civic.core.inputs import MAX_COUNT, MAX_MONEY
 from civic.core.sanitize import clean_rich_text
 from civic.core.i18n import set_text
 from civic.extensions import db
@@ -81,6 +82,8 @@ class BudgetData:
 def _rule_errors(data: BudgetData) -> None:
     if data.amount is None or data.amount <= 0:
         raise DomainError(_l("Enter the amount as a whole number greater than zero."), "amount")
+    if data.amount > MAX_MONEY:
+        raise DomainError(_l("Enter an amount of at most %(max)d.", max=MAX_MONEY), "amount")
     if data.ballot_kind not in BALLOT_KINDS:
         raise DomainError(_l("Choose a kind of ballot from the list."), "ballot_kind")
     if data.counting_rule not in COUNTING_RULES:
@@ -98,6 +101,9 @@ def _rule_errors(data: BudgetData) -> None:
         value = getattr(data, name)
         if value is not None and value < (0 if name == "threshold" else 1):
             raise DomainError(_l("Enter a whole number greater than zero."), name)
+        if value is not None and value > (MAX_MONEY if name == "min_spend" else MAX_COUNT):
+            raise DomainError(_l("Enter a whole number of at most %(max)d.",
+                                 max=MAX_MONEY if name == "min_spend" else MAX_COUNT), name)
     if data.min_projects and data.max_projects and data.max_projects < data.min_projects:
         raise DomainError(_l("The most projects must be at least the fewest projects."), "max_projects")
     if data.min_spend and data.min_spend > data.amount:

@@ -25,6 +25,7 @@ from civic.core.errors import DomainError
 from civic.core.forms import optional_id, run_form, show_domain_error
 from civic.core.htmx import render
 from civic.core.i18n import requested_language
+from civic.core.inputs import bounded_int
 from civic.extensions import db
 from civic.processes.models import Process
 
@@ -79,7 +80,7 @@ def _budget_data(form: forms.BudgetForm) -> services.BudgetData:
 
 @bp.route("/new", methods=["GET", "POST"])
 def new_budget():
-    process = db.get_or_404(Process, request.args.get("process", type=int))
+    process = db.get_or_404(Process, request.args.get("process", type=bounded_int))
     language = requested_language(process.original_language)
     form = _budget_form(None, language)
     saved = []

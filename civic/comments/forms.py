@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from civic.core.messages import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.fields.core import Label
 
 from civic.comments.services import BODY_MAX_LENGTH, DETAILS_MAX_LENGTH
+from civic.core.forms import FlaskForm
 
 STANCE_LABELS = {
     "for": _l("For"),

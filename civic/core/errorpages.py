@@ -13,7 +13,7 @@ HANDLED = (400, 403, 404, 405, 413, 429, 500)
 
 def _page(error: HTTPException):
     return render("errors/error.html", code=error.code, csrf_failed=isinstance(error, CSRFError),
-                  status=error.code)
+                  message=getattr(error, "message", None), status=error.code)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from civic.core.messages import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from civic.core.forms import FlaskForm
 from civic.groups.services import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 
 

@@ -11,6 +11,7 @@ from civic.core.db import utcnow
 from civic.core.forms import run_form
 from civic.core.htmx import render
 from civic.core.i18n import LANGUAGE_NAMES, current_language
+from civic.core.inputs import bounded_int
 from civic.extensions import db
 from civic.groups import forms, services
 from civic.groups.models import CommunityGroup
@@ -126,7 +127,7 @@ def unfollow(slug: str):
     group = _group_or_404(slug)
     if refused := _organiser_or_refuse(group):
         return refused
-    object_id = request.form.get("object_id", type=int)
+    object_id = request.form.get("object_id", type=bounded_int)
     if object_id is None:
         abort(400)
     services.unfollow_for_group(_viewer(), group, request.form.get("kind", ""), object_id)

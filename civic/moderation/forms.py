@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from civic.core.messages import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 
 from civic.comments.forms import REASON_LABELS
+from civic.core.forms import FlaskForm
 from civic.moderation.services import DETAILS_MAX_LENGTH, NOTE_MAX_LENGTH
 
 ACTION_LABELS = {

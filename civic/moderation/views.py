@@ -18,6 +18,7 @@ from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.forms import run_form, safe_next
 from civic.core.htmx import render
+from civic.core.inputs import bounded_int
 from civic.core.sanitize import to_plain_text
 from civic.extensions import db
 from civic.moderation import forms, services
@@ -169,7 +170,7 @@ def comment_link(comment_id: int):
 @bp.route("/moderation/log")
 @moderators_only
 def log():
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=bounded_int)
     return render("moderation/log.html", log=services.log_page(_actor(), page),
                   form=forms.ActionForm(formdata=None))
 

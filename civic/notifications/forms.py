@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from civic.core.messages import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
+from civic.core.forms import FlaskForm
 from civic.notifications.models import EMAIL_FREQUENCIES
 from civic.notifications.services import FREQUENCY_LABELS
 

@@ -13,6 +13,7 @@ from civic.core.db import utcnow
 from civic.core.errors import NotAllowed
 from civic.core.forms import run_form, safe_next
 from civic.core.htmx import render
+from civic.core.inputs import bounded_int
 from civic.extensions import csrf, db
 from civic.notifications import forms, services
 
@@ -35,7 +36,7 @@ def notification_helpers():
 @bp.route("")
 @login_required
 def index():
-    page = services.page_for(current_user, max(request.args.get("page", 1, type=int) or 1, 1))
+    page = services.page_for(current_user, max(request.args.get("page", 1, type=bounded_int) or 1, 1))
     return render("notifications/index.html", page=page, has_errors=False)
 
 

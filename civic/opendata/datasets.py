@@ -88,7 +88,8 @@ def original(texts: dict | None, language: str) -> str:
 
 def json_value(value):
     if isinstance(value, Decimal):
-        return float(value)
+        # NaN and Infinity are not JSON (the CHECK constraints keep them out of the columns anyway).
+        return float(value) if value.is_finite() else None
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -4,6 +4,7 @@ proposals are named by their title only."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from flask import Blueprint, Response, abort, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 from sqlalchemy.orm import joinedload, selectinload
 
 from civic.budgets.models import Budget, Project, ResultPublication
@@ -168,11 +169,20 @@ def outcome_updates(outcome_id: int):
 
 # Phases as a calendar -------------------------------------------------------------------------
 
+def _ical_text(value: str, *, one_line: bool = False) -> vText:
+    """A TEXT value: icalendar escapes commas, semicolons, backslashes and line breaks and folds long
+    lines. Line breaks become one kind (a lone CR would end the line), and other control characters,
+    which TEXT may not hold, go."""
+    lines = ["".join(char for char in line if char == "\t" or unicodedata.category(char) != "Cc")
+             for line in (value or "").splitlines()]
+    return vText((" " if one_line else "\n").join(lines))
+
+
 def _calendar(name: str, processes: list[Process]) -> Response:
     calendar = Calendar()
     calendar.add("prodid", "-//civic//participatory processes//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", _ical_text(name, one_line=True))
     stamp = utcnow()
     for process in processes:
         page = external_url("processes.process", process_id=process.id)
@@ -184,8 +194,9 @@ def _calendar(name: str, processes: list[Process]) -> Response:
             # All-day events: DTEND is the day after the last day.
             event.add("dtstart", phase.starts_on)
             event.add("dtend", phase.ends_on + timedelta(days=1))
-            event.add("summary", _("%(process)s: %(phase)s", process=title, phase=PHASE_LABELS[phase.kind]))
-            event.add("description", process.text("decides").text)
+            event.add("summary", _ical_text(_("%(process)s: %(phase)s", process=title,
+                                                 phase=PHASE_LABELS[phase.kind]), one_line=True))
+            event.add("description", _ical_text(process.text("decides").text))
             event.add("url", page)
             calendar.add_component(event)
     return Response(calendar.to_ical(), mimetype="text/calendar")

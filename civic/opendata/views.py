@@ -90,12 +90,13 @@ def metadata(dataset: Dataset) -> dict:
 
 def _json(dataset: Dataset) -> Iterator[str]:
     names = dataset.column_names
-    head = json.dumps(metadata(dataset), ensure_ascii=False)
+    head = json.dumps(metadata(dataset), ensure_ascii=False, allow_nan=False)
     yield head[:-1] + ', "rows": ['
     chunk: list[str] = []
     for number, row in enumerate(dataset.rows()):
         record = {name: row.get(name) for name in names}
-        chunk.append(("," if number else "") + json.dumps(record, ensure_ascii=False, default=json_value))
+        chunk.append(("," if number else "") + json.dumps(record, ensure_ascii=False, default=json_value,
+                                                          allow_nan=False))
         if len(chunk) == FLUSH_EVERY:
             yield "".join(chunk)
             chunk = []

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request
 
 from civic.config import LANGUAGES
+from civic.core.inputs import bounded_int
 from civic.extensions import db
 from civic.opendata.datasets import outcome_links, original
 from civic.outcomes.models import Outcome, OutcomeUpdate
@@ -61,7 +62,7 @@ def index():
     query = sa.select(Outcome).order_by(Outcome.id)
     filtered = "goal" in request.args
     if filtered:
-        goal = request.args.get("goal", type=int)
+        goal = request.args.get("goal", type=bounded_int)
         if goal is None:
             abort(400)
         query = query.where(Outcome.goal_id == goal)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from civic.accounts.models import User
 from civic.core import audit
+from civic.core.csvimport import read_csv
 from civic.core.errors import DomainError
+from civic.core.inputs import bounded_int
 from civic.core.messages import lazy_gettext as _l
 from civic.extensions import db
 from civic.outcomes.models import Outcome
@@ -34,18 +34,14 @@ def import_updates(actor: User | None, raw: bytes, now: datetime, language: str 
     require_tracker(actor)
     if len(raw) > MAX_IMPORT_BYTES:
         raise DomainError(_l("The file is larger than 5 MB. Split it into smaller files."), "file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(_l("The file must be a CSV file saved as UTF-8."), "file") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    if "outcome_id" not in header or "date" not in header or "text" not in header:
-        raise DomainError(_l("The first line must name the columns: outcome_id,date,progress,status,text,actual_cost."),
-                          "file")
+    _, records = read_csv(raw, required=("outcome_id", "date", "text"), header_error=_l(
+        "The first line must name the columns: outcome_id,date,progress,status,text,actual_cost."))
     report = ImportReport()
-    for line, row in enumerate(reader, start=2):
-        row = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
+    for record in records:
+        line, row = record.line, record.values
+        if row is None:
+            report.rejected.append((line, record.problem))
+            continue
         try:
             outcome, data = _parse_row(row, language)
             with db.session.begin_nested():
@@ -61,7 +57,7 @@ def import_updates(actor: User | None, raw: bytes, now: datetime, language: str 
 
 def _parse_row(row: dict[str, str], language: str) -> tuple[Outcome, UpdateData]:
     try:
-        outcome = db.session.get(Outcome, int(row.get("outcome_id", "")))
+        outcome = db.session.get(Outcome, bounded_int(row.get("outcome_id", "")))
     except ValueError:
         outcome = None
     if outcome is None:
@@ -73,7 +69,7 @@ def _parse_row(row: dict[str, str], language: str) -> tuple[Outcome, UpdateData]
     progress = None
     if row.get("progress"):
         try:
-            progress = int(row["progress"].rstrip("%").strip())
+            progress = bounded_int(row["progress"].rstrip("%").strip())
         except ValueError:
             raise DomainError(_l("Progress must be a whole number from 0 to 100.")) from None
     cost = None
@@ -82,6 +78,8 @@ def _parse_row(row: dict[str, str], language: str) -> tuple[Outcome, UpdateData]
             cost = Decimal(row["actual_cost"].replace(",", ""))
         except InvalidOperation:
             raise DomainError(_l("The actual cost must be a number, such as 125000.50.")) from None
+        if not cost.is_finite():  # "NaN" and "Infinity" are Decimals too
+            raise DomainError(_l("The actual cost must be a number, such as 125000.50."))
     status = row.get("status") or None
     return outcome, UpdateData(on=on, text=row.get("text", ""), progress=progress, status=status, actual_cost=cost,
                                language=language)

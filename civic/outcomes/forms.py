@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from civic.core.messages import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (DateField, DecimalField, IntegerField, RadioField, SelectChoice, SelectField,
+from wtforms import (DateField, IntegerField, RadioField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from civic.core.forms import FiniteDecimalField, FlaskForm
+from civic.core.inputs import MAX_COUNT, MAX_DECIMAL_MONEY, MAX_MONEY
 from civic.outcomes.models import STATUSES
+from civic.proposals.photos import validate_upload
 
 DATE_HINT = _l("For example 2027-03-12.")
+# Costs fit numeric(14, 2), as the CHECK constraints of migration 0010 say.
+COST_RANGE = [NumberRange(min=0, message=_l("Costs cannot be negative.")),
+              NumberRange(max=MAX_DECIMAL_MONEY, message=_l("Enter a cost of at most %(max)d.", max=MAX_MONEY))]
 
 
 def status_choices(labels, blank=None) -> list[SelectChoice]:
@@ -32,10 +37,10 @@ class OutcomeForm(FlaskForm):
         render_kw={"inputmode": "numeric"})
     starts_on = DateField(_l("Starts on (optional)"), validators=[Optional()], description=DATE_HINT)
     ends_on = DateField(_l("Ends on (optional)"), validators=[Optional()], description=DATE_HINT)
-    estimated_cost = DecimalField(_l("Estimated cost (optional)"), validators=[Optional()],
-                                  render_kw={"inputmode": "decimal"})
-    actual_cost = DecimalField(_l("Actual cost so far (optional)"), validators=[Optional()],
-                               render_kw={"inputmode": "decimal"})
+    estimated_cost = FiniteDecimalField(_l("Estimated cost (optional)"), validators=[Optional(), *COST_RANGE],
+                                        render_kw={"inputmode": "decimal"})
+    actual_cost = FiniteDecimalField(_l("Actual cost so far (optional)"), validators=[Optional(), *COST_RANGE],
+                                     render_kw={"inputmode": "decimal"})
     currency = StringField(_l("Currency"), default="EUR", validators=[InputRequired(), Length(min=3, max=3)])
     responsible = StringField(_l("Responsible (optional)"), validators=[Optional(), Length(max=200)],
                               description=_l("The department or team that delivers it."))
@@ -44,7 +49,8 @@ class OutcomeForm(FlaskForm):
     action = SelectField(_l("Plan action (optional)"), choices=[], validate_choice=False)
     parent = SelectField(_l("Part of (optional)"), choices=[], validate_choice=False)
     weight = IntegerField(_l("Weight in its parent's progress"), default=1, validators=[
-        InputRequired(), NumberRange(min=1, message=_l("The weight is a whole number from 1."))],
+        InputRequired(), NumberRange(min=1, max=MAX_COUNT, message=_l(
+            "The weight is a whole number from 1 to %(max)d.", max=MAX_COUNT))],
         render_kw={"inputmode": "numeric"})
     projects = SelectMultipleField(_l("Participatory budget projects (optional)"), coerce=int, choices=[],
                                    validate_choice=False, option_widget=CheckboxInput(),
@@ -63,9 +69,10 @@ class UpdateForm(FlaskForm):
         Optional(), NumberRange(min=0, max=100, message=_l("Progress is a percentage from 0 to 100."))],
         render_kw={"inputmode": "numeric"})
     status = SelectField(_l("New status (optional)"), choices=[], validate_choice=False)
-    actual_cost = DecimalField(_l("Actual cost so far (optional)"), validators=[Optional()],
-                               render_kw={"inputmode": "decimal"})
-    photo = FileField(_l("Photo (optional)"), description=_l("JPEG, PNG or WebP, up to 5 MB."))
+    actual_cost = FiniteDecimalField(_l("Actual cost so far (optional)"), validators=[Optional(), *COST_RANGE],
+                                     render_kw={"inputmode": "decimal"})
+    photo = FileField(_l("Photo (optional)"), validators=[validate_upload],
+                      description=_l("JPEG, PNG or WebP, up to 5 MB."))
     photo_alt = StringField(_l("Describe the photo"), validators=[Optional(), Length(max=300)],
                             description=_l("For people who cannot see it."))
 

@@ -12,6 +12,7 @@ from civic.accounts.models import User
 from civic.city.models import District
 from civic.core.db import UTCDateTime, in_list, utcnow
 from civic.core.i18n import LocalizedText, localized
+from civic.core.inputs import MAX_COUNT, MAX_DECIMAL_MONEY
 from civic.extensions import db
 
 STATUSES = ("planned", "in_progress", "completed", "delayed", "cancelled")
@@ -44,6 +45,9 @@ class Outcome(db.Model):
         sa.CheckConstraint("estimated_cost IS NULL OR estimated_cost >= 0", name="estimate_positive"),
         sa.CheckConstraint("actual_cost IS NULL OR actual_cost >= 0", name="actual_positive"),
         sa.CheckConstraint("weight >= 1", name="weight_positive"),
+        sa.CheckConstraint(f"coalesce(estimated_cost, 0) <= {MAX_DECIMAL_MONEY} AND "
+                           f"coalesce(actual_cost, 0) <= {MAX_DECIMAL_MONEY}", name="costs_bounded"),
+        sa.CheckConstraint(f"weight <= {MAX_COUNT}", name="weight_bounded"),
         sa.CheckConstraint("parent_id IS NULL OR parent_id != id", name="not_own_parent"),
         sa.CheckConstraint("length(currency) = 3", name="currency_code"),
         sa.UniqueConstraint("action_id"),
@@ -94,6 +98,8 @@ class OutcomeUpdate(db.Model):
         sa.CheckConstraint(in_list("source", UPDATE_SOURCES), name="source_known"),
         sa.CheckConstraint("photo_type IS NULL OR length(photo_alt) > 0", name="photo_has_alt"),
         sa.CheckConstraint("length(text) > 0", name="text_present"),
+        sa.CheckConstraint(f"actual_cost IS NULL OR actual_cost BETWEEN 0 AND {MAX_DECIMAL_MONEY}",
+                           name="actual_cost_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import format_number
 from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +18,7 @@ from civic.budgets.models import Budget, Project
 from civic.city.models import District
 from civic.core import audit
 from civic.core.errors import DomainError, NotAllowed
+from civic.core.inputs import MAX_COUNT, MAX_DECIMAL_MONEY, MAX_MONEY
 from civic.core.sanitize import clean_rich_text
 from civic.core.i18n import set_text
 from civic.extensions import db
@@ -69,6 +71,18 @@ class OutcomeData:
     proposal_ids: list[int] = field(default_factory=list)
 
 
+def _check_cost(value: Decimal | None, field: str) -> None:
+    """Costs are 0 or more and fit the column (numeric(14, 2)), as the CHECK constraints say too."""
+    if value is None:
+        return
+    if not value.is_finite():
+        raise DomainError(_l("Enter the cost as a number, for example 125000.50."), field)
+    if value < 0:
+        raise DomainError(_l("Costs cannot be negative."), field)
+    if value > MAX_DECIMAL_MONEY:
+        raise DomainError(_l("Enter a cost of at most %(max)s.", max=format_number(MAX_MONEY)), field)
+
+
 def _check(data: OutcomeData, outcome: Outcome | None) -> None:
     if data.status not in STATUSES:
         raise DomainError(_l("Choose a status from the list."), "status")
@@ -79,11 +93,10 @@ def _check(data: OutcomeData, outcome: Outcome | None) -> None:
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
         raise DomainError(_l("The end date must be on or after the start date."), "ends_on")
     for name in ("estimated_cost", "actual_cost"):
-        value = getattr(data, name)
-        if value is not None and value < 0:
-            raise DomainError(_l("Costs cannot be negative."), name)
-    if data.weight < 1:
-        raise DomainError(_l("The weight is a whole number from 1."), "weight")
+        _check_cost(getattr(data, name), name)
+    if not 1 <= data.weight <= MAX_COUNT:
+        raise DomainError(_l("The weight is a whole number from 1 to %(max)s.", max=format_number(MAX_COUNT)),
+                          "weight")
     if data.district_id is not None and db.session.get(District, data.district_id) is None:
         raise DomainError(_l("Choose a district from the list."), "district")
     if data.goal_id is not None and db.session.get(Goal, data.goal_id) is None:
@@ -181,8 +194,7 @@ def post_update(actor: User | None, outcome: Outcome, data: UpdateData, now: dat
         raise DomainError(_l("Progress is a percentage from 0 to 100."), "progress")
     if data.status is not None and data.status not in STATUSES:
         raise DomainError(_l("Choose a status from the list."), "status")
-    if data.actual_cost is not None and data.actual_cost < 0:
-        raise DomainError(_l("Costs cannot be negative."), "actual_cost")
+    _check_cost(data.actual_cost, "actual_cost")
     if data.photo and not data.photo_alt.strip():
         raise DomainError(_l("Describe the photo for people who cannot see it."), "photo_alt")
     if data.on > local_date(now):  # the city's calendar day, as the form shows it

@@ -12,6 +12,7 @@ from civic.budgets.models import Budget, Project
 from civic.budgets.results import published_row
 from civic.core.db import utcnow
 from civic.core.htmx import render
+from civic.core.inputs import bounded_int
 from civic.extensions import db
 from civic.follows import services as follows
 from civic.outcomes import services
@@ -45,7 +46,7 @@ def index():
                                        selectinload(Outcome.district)).order_by(Outcome.id)
     if status:
         query = query.where(Outcome.status == status)
-    goal_id = request.args.get("goal", type=int)
+    goal_id = request.args.get("goal", type=bounded_int)
     if goal_id:
         query = query.where(Outcome.goal_id == goal_id)
     return render("outcomes/index.html", outcomes=list(db.session.scalars(query)), status=status,

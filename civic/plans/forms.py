@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from civic.core.messages import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField, IntegerField,
+from wtforms import (DateField, DateTimeLocalField, FieldList, Form, FormField, IntegerField,
                      SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from civic.core.forms import FiniteDecimalField, FlaskForm
+from civic.core.inputs import MAX_COUNT, MAX_DECIMAL_MONEY, MAX_MEASURE, MAX_MONEY
 from civic.plans.models import ACTION_STATUSES, COMPLETE_POSITION, DIMENSIONS, PLAN_STATUSES, TIMEFRAMES
 
 DIMENSION_LABELS = {
@@ -53,8 +54,17 @@ def _date(label, message=None, **kwargs):
 
 def _money(label, required=True):
     validators = [InputRequired(message=_l("Enter an amount, for example 25000."))] if required else [Optional()]
-    return DecimalField(label, places=2, validators=validators + [NumberRange(min=0, message=_l("Enter 0 or more."))],
-                        render_kw={"inputmode": "decimal"})
+    return FiniteDecimalField(label, places=2, validators=validators + [
+        NumberRange(min=0, message=_l("Enter 0 or more.")),
+        NumberRange(max=MAX_DECIMAL_MONEY, message=_l("Enter an amount of at most %(max)d.", max=MAX_MONEY))],
+        render_kw={"inputmode": "decimal"})
+
+
+def _measure(label, message):
+    """A KPI value: numeric(18, 4) holds up to 14 digits before the point."""
+    return FiniteDecimalField(label, validators=[*_required(message), NumberRange(
+        min=-MAX_MEASURE, max=MAX_MEASURE, message=_l("Enter a value between -%(max)d and %(max)d.",
+                                                      max=int(MAX_MEASURE)))], render_kw={"inputmode": "decimal"})
 
 
 def _text(label, required_message=None, area=False, max_length=4000, **kwargs):
@@ -69,7 +79,8 @@ class PlanForm(FlaskForm):
     principles = _text(_l("Guiding principles"), area=True, description=_l("One principle per line."))
     status = SelectField(_l("Status"), choices=_choices(PLAN_STATUS_LABELS, PLAN_STATUSES))
     version = IntegerField(_l("Version"), default=1, validators=[
-        InputRequired(message=_l("Enter a version number.")), NumberRange(min=1, message=_l("Enter 1 or more."))])
+        InputRequired(message=_l("Enter a version number.")),
+        NumberRange(min=1, max=MAX_COUNT, message=_l("Enter a whole number from 1 to %(max)d.", max=MAX_COUNT))])
     currency = StringField(_l("Currency"), default="EUR", description=_l("Three-letter code, for example EUR."),
                            validators=[InputRequired(message=_l("Enter a currency code.")),
                                        Length(min=3, max=3, message=_l("Use a three-letter code such as EUR."))])
@@ -87,19 +98,18 @@ class ConsultationForm(FlaskForm):
 
 class GoalForm(FlaskForm):
     number = IntegerField(_l("Goal number"), validators=[
-        InputRequired(message=_l("Enter the goal's number.")), NumberRange(min=1, message=_l("Enter 1 or more."))])
+        InputRequired(message=_l("Enter the goal's number.")),
+        NumberRange(min=1, max=MAX_COUNT, message=_l("Enter a whole number from 1 to %(max)d.", max=MAX_COUNT))])
     statement = _text(_l("Goal statement"), _l("Enter the goal statement."), area=True, max_length=1000)
     dimension = SelectField(_l("Dimension"), choices=_choices(DIMENSION_LABELS, DIMENSIONS))
     kpi_name = _text(_l("Baseline indicator (KPI)"), _l("Enter the indicator this goal is measured by."),
                      max_length=300, description=_l("For example: share of trips made by bicycle."))
     kpi_unit = _text(_l("Unit"), max_length=30, description=_l("For example %, tonnes or km."))
-    kpi_baseline = DecimalField(_l("Baseline value"), validators=_required(_l("Enter the baseline value.")),
-                                render_kw={"inputmode": "decimal"})
+    kpi_baseline = _measure(_l("Baseline value"), _l("Enter the baseline value."))
     kpi_baseline_year = IntegerField(_l("Baseline year"), validators=[
         InputRequired(message=_l("Enter the year of the baseline.")),
         NumberRange(min=1900, max=2200, message=_l("Enter a year such as 2023."))])
-    kpi_target = DecimalField(_l("Target value"), validators=_required(_l("Enter the target value.")),
-                              render_kw={"inputmode": "decimal"})
+    kpi_target = _measure(_l("Target value"), _l("Enter the target value."))
     kpi_target_date = _date(_l("Target date"), _l("Enter the date the target should be reached."))
     kpi_reference = _text(_l("Indicator reference (optional)"), max_length=120,
                           description=_l("For example ITU-T Y.4903, ISO 37120 or SDG 11."))

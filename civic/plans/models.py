@@ -10,6 +10,7 @@ from civic.accounts.models import User
 from civic.comments.models import CommentThread
 from civic.core.db import UTCDateTime, in_list, utcnow
 from civic.core.i18n import LocalizedText, localized
+from civic.core.inputs import MAX_DECIMAL_MONEY, MAX_MEASURE
 from civic.extensions import db
 
 PLAN_STATUSES = ("draft", "adopted", "archived")
@@ -73,6 +74,8 @@ class Goal(db.Model):
         sa.CheckConstraint(in_list("timeframe", TIMEFRAMES), name="timeframe_known"),
         sa.CheckConstraint("priority BETWEEN 1 AND 3", name="priority_range"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint(f"kpi_baseline BETWEEN -{MAX_MEASURE} AND {MAX_MEASURE} AND "
+                           f"kpi_target BETWEEN -{MAX_MEASURE} AND {MAX_MEASURE}", name="kpi_bounded"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +145,8 @@ class Action(db.Model):
         sa.CheckConstraint(in_list("status", ACTION_STATUSES), name="status_known"),
         sa.CheckConstraint("end_date >= start_date", name="dates_in_order"),
         sa.CheckConstraint("estimated_cost >= 0 AND (actual_cost IS NULL OR actual_cost >= 0)", name="costs_positive"),
+        sa.CheckConstraint(f"estimated_cost <= {MAX_DECIMAL_MONEY} AND coalesce(actual_cost, 0) <= {MAX_DECIMAL_MONEY}",
+                           name="costs_bounded"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

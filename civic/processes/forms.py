@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from civic.core.messages import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from civic.core.forms import FlaskForm
 from civic.processes.models import PHASES
 
 DATE_HINT = _l("For example 2027-03-12.")

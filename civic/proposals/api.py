@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from civic.comments.services import body_to_text
 from civic.core.csvsafe import cell
+from civic.core.inputs import bounded_int
 from civic.core.links import external_url
 from civic.extensions import db
 from civic.proposals import display, queries
@@ -41,12 +42,12 @@ def record(item: queries.Item) -> dict:
 
 
 def _per_page() -> int:
-    return min(max(request.args.get("per_page", 20, type=int) or 20, 1), 100)
+    return min(max(request.args.get("per_page", 20, type=bounded_int) or 20, 1), 100)
 
 
 @bp.route("/api/v1/proposals")
 def index():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=bounded_int) or 1, 1)
     pagination = queries.paginate(_filters(), None, page, _per_page(), public=True)
     return jsonify(proposals=[record(item) for item in queries.items(list(pagination.items))], page=pagination.page,
                    pages=pagination.pages, total=pagination.total, per_page=pagination.per_page)

@@ -17,7 +17,6 @@ from civic.core.htmx import render
 from civic.core.i18n import LANGUAGE_NAMES, current_language
 from civic.extensions import db
 from civic.processes.models import Process
-from civic.proposals import forms, photos, queries, services
 from civic.proposals import forms, queries, services
 
 bp = Blueprint("proposal_authoring", __name__)
@@ -51,18 +50,13 @@ def proposal_data(form) -> services.ProposalData:
 
 
 def ask_for_photo_again(form) -> None:
-    """Browsers never send a file twice. When other answers had problems, check the photo now too, and
-    if it was fine, say it must be chosen again (the typed text is all kept)."""
+    """Browsers never send a file twice. When other answers had problems but the photo passed its
+    checks (the form's validator read its header; nothing is decoded), say it must be chosen again
+    (the typed text is all kept)."""
     if getattr(form, "photo", None) is None or request.method != "POST":
         return
     upload = request.files.get(form.photo.name)
     if not (upload and upload.filename) or form.photo.errors or not (form.errors or form.form_errors):
-        return
-    upload.stream.seek(0)
-    try:
-        photos.reencode(upload.read())
-    except DomainError as error:
-        form.photo.errors = [*form.photo.errors, error.message]
         return
     form.form_errors.append(_("Your photo was not the problem, but it could not be kept: choose it again "
                               "before you send the form."))

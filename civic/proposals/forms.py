@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from civic.core.messages import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms.form import BaseForm
-from wtforms import (BooleanField, SearchField, DecimalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField)
+from wtforms import (BooleanField, SearchField, RadioField, SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from civic.core.forms import FiniteDecimalField, FlaskForm
 from civic.plans.forms import DIMENSION_LABELS
 from civic.plans.models import DIMENSIONS
 from civic.proposals import photos
@@ -55,16 +55,19 @@ class ProposalForm(FlaskForm):
     district = SelectField(_l("District (optional)"), choices=[], validate_choice=False)
     address = StringField(_l("Address or place (optional)"), validators=[
         Optional(), Length(max=200, message=_l("Use at most %(max)d characters.", max=200))])
-    latitude = DecimalField(_l("Latitude (optional)"), places=None, render_kw={"inputmode": "decimal"}, validators=[
-        Optional(), NumberRange(min=-90, max=90, message=_l("Enter a latitude between -90 and 90."))],
+    latitude = FiniteDecimalField(
+        _l("Latitude (optional)"), places=None, render_kw={"inputmode": "decimal"}, validators=[
+            Optional(), NumberRange(min=-90, max=90, message=_l("Enter a latitude between -90 and 90."))],
         description=_l("For example 51.5072."))
-    longitude = DecimalField(_l("Longitude (optional)"), places=None, render_kw={"inputmode": "decimal"},
-                             validators=[Optional(), NumberRange(min=-180, max=180, message=_l(
-                                 "Enter a longitude between -180 and 180.")), _coordinates_paired],
-                             description=_l("For example -0.1276."))
+    longitude = FiniteDecimalField(
+        _l("Longitude (optional)"), places=None, render_kw={"inputmode": "decimal"}, validators=[
+            Optional(), NumberRange(min=-180, max=180, message=_l("Enter a longitude between -180 and 180.")),
+            _coordinates_paired],
+        description=_l("For example -0.1276."))
     photo = FileField(_l("Photo (optional)"), validators=[
         FileAllowed(["jpg", "jpeg", "png", "webp"], _l("The photo must be a JPEG, PNG or WebP image.")),
-        FileSize(max_size=photos.MAX_BYTES, message=_l("The photo must be 5 MB or smaller."))],
+        FileSize(max_size=photos.MAX_BYTES, message=_l("The photo must be 5 MB or smaller.")),
+        photos.validate_upload],
         description=_l("JPEG, PNG or WebP, up to 5 MB. We remove the location and camera details stored in it."),
         render_kw={"accept": "image/jpeg,image/png,image/webp"})
     photo_alt = StringField(_l("Describe the photo (required with a photo)"), validators=[

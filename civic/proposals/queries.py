@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, undefer
 
 from civic.accounts.models import User
 from civic.comments.models import Comment
+from civic.core.inputs import bounded_int
 from civic.extensions import db
 from civic.plans.models import DIMENSIONS, Goal
 from civic.processes.models import Process
@@ -39,8 +40,8 @@ class Item:
 
 def _int(value) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
+        return bounded_int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):  # not a number, or past any id: no filter
         return None
 
 

@@ -14,6 +14,7 @@ from civic.core import ratelimits
 from civic.core.db import utcnow
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.htmx import render
+from civic.core.inputs import bounded_int
 from civic.extensions import db, htmx
 from civic.follows import services as follows
 from civic.plans.models import Goal, Plan
@@ -56,6 +57,7 @@ def _filter_form(filters: queries.Filters):
 @bp.route("/proposals/")
 def index():
     filters = queries.parse_filters(request.args)
+    page = max(request.args.get("page", 1, type=bounded_int) or 1, 1)
     pagination = queries.paginate(filters, _viewer(), page)
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render("proposals/index.html", form=_filter_form(filters), filters=filters, pagination=pagination,
