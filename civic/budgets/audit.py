@@ -17,5 +17,7 @@ audit.register_actions({
     "project.saved": _l("Saved a budget project"),
     "project.removed": _l("Removed a budget project"),
     "eligibility.imported": _l("Imported the list of residents who can vote"),
+    "voter.earlier_ballots_handed_over": _l("Handed a document's earlier ballots over to the account of the "
+                                            "person who showed it"),
 })
 audit.register_subject_types({"project": _l("budget project")})

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic.accounts.models import User
 from civic.accounts.personal_data import register_eraser, register_exporter
-from civic.budgets.models import Budget, EligibleDocument, VerificationRequest, Voter
+from civic.budgets.models import Budget, EligibleDocument, Participation, VerificationRequest, Voter
 from civic.city.models import District
 from civic.core.csvimport import read_csv
 from civic.core.errors import DomainError, NotAllowed
@@ -137,8 +137,12 @@ def verify_self(user: User, document_number: str, now: datetime) -> Voter:
     if voter is not None:
         if voter.user_id is not None:
             raise _already_used()
-        # Verified at a desk before: the account takes over that identity and its ballots.
+        # Verified at a desk, or by an account since deleted: the account takes over the document for
+        # what comes next, but whoever knows a number must not read or change the ballots cast with
+        # it before. Only staff, seeing the document, can hand those over (verify_in_person).
         voter.user_id = user.id
+        db.session.execute(sa.update(Participation).where(Participation.voter_id == voter.id)
+                           .values(inherited=True))
         db.session.flush()
         return voter
     voter = Voter(document_hash=digest, user_id=user.id, district_id=listed.district_id, method="list",
@@ -184,6 +188,15 @@ def verify_in_person(actor: User, document_number: str, district_id: int | None,
             voter.user_id = user.id
             record(actor, "voter.verified_in_person", subject_type="voter", subject_id=voter.id, now=now,
                    details={"account_linked": True, "new_voter": False})
+        if user is not None:
+            # Staff saw the document and the person: the account may now see and change the ballots
+            # cast with it before it took the document over (see verify_self).
+            handed = db.session.execute(sa.update(Participation).where(Participation.voter_id == voter.id,
+                                                                       Participation.inherited.is_(True))
+                                        .values(inherited=False)).rowcount
+            if handed:
+                record(actor, "voter.earlier_ballots_handed_over", subject_type="voter", subject_id=voter.id,
+                       now=now, details={"participations": handed})
         db.session.flush()
         return voter
     if user is not None and voter_for(user) is not None:
@@ -203,16 +216,16 @@ def may_vote_in(voter: Voter | None, budget: Budget) -> bool:
 
 
 def export_voting(user: User) -> dict:
-    """Verification and participation, never ballot contents: those are secret even from the download."""
-    from civic.budgets.models import Participation
-
+    """Verification and participation, never ballot contents: those are secret even from the download.
+    Of a ballot cast before this account took over the document, only that it exists."""
     voter = voter_for(user)
     if voter is None:
         return {}
     rows = db.session.scalars(sa.select(Participation).where(Participation.voter_id == voter.id)
                               .order_by(Participation.id))
     return {"verified_at": voter.verified_at.isoformat(), "method": voter.method, "district_id": voter.district_id,
-            "participations": [{"budget_id": p.budget_id, "first_voted_at": p.first_voted_at.isoformat(),
+            "participations": [{"budget_id": p.budget_id, "cast_before_this_account": True} if p.inherited else
+                               {"budget_id": p.budget_id, "first_voted_at": p.first_voted_at.isoformat(),
                                 "changed_at": p.changed_at.isoformat(), "channel": p.channel, "receipt": p.receipt,
                                 "age_band": p.age_band, "gender": p.gender} for p in rows]}
 

@@ -85,3 +85,20 @@ def test_the_new_account_votes_in_other_budgets_as_usual(client, db, login_as, m
     assert response.status_code == 303
     confirmation = client.get(f"/budgets/{other.id}/voted").get_data(as_text=True)
     assert re.search(r'class="receipt">[A-Z2-9-]{14}<', confirmation)
+
+
+def test_staff_who_see_the_document_hand_its_earlier_ballots_to_the_account(app, client, db, login_as,
+                                                                            make_budget, make_voter, make_user):
+    from civic.core.audit import AuditEntry
+
+    budget, number, receipt = _vote_then_delete(client, db, login_as, make_budget, make_voter)
+    holder = login_as()
+    client.submit("/budgets/verify", {"document_number": number})
+    with app.test_request_context():
+        staff = make_user("staff")
+        eligibility.verify_in_person(staff, number, None, utcnow(), user=db.session.get(User, holder.id))
+        db.session.commit()
+    page = client.get(f"/budgets/{budget.id}").get_data(as_text=True)
+    assert receipt in page and "A ballot was already cast with your document" not in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "voter.earlier_ballots_handed_over")) == 1
