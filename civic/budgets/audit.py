@@ -20,4 +20,4 @@ audit.register_actions({
     "voter.earlier_ballots_handed_over": _l("Handed a document's earlier ballots over to the account of the "
                                             "person who showed it"),
 })
-audit.register_subject_types({"project": _l("budget project")})
+audit.register_subject_types({"project": _l("budget project"), "eligibility_list": _l("list of residents who can vote")})

@@ -21,6 +21,7 @@ from civic.accounts.models import User
 from civic.accounts.personal_data import register_eraser, register_exporter
 from civic.budgets.models import Budget, EligibleDocument, Participation, VerificationRequest, Voter
 from civic.city.models import District
+from civic.core import audit
 from civic.core.csvimport import read_csv
 from civic.core.errors import DomainError, NotAllowed
 from civic.extensions import db
@@ -114,6 +115,8 @@ def import_list(actor: User, raw: bytes, now: datetime) -> ListImport:
             db.session.add(EligibleDocument(document_hash=digest, district_id=district_id, imported_at=now))
             result.added += 1
     db.session.flush()
+    audit.record(actor, "eligibility.imported", subject_type="eligibility_list", subject_id=None, now=now,
+           details={"added": result.added, "updated": result.updated, "rejected": len(result.rejected)})
     return result
 
 
@@ -172,7 +175,6 @@ def verify_in_person(actor: User, document_number: str, district_id: int | None,
     staff member must approve; with "refuse" it is refused.
     """
     from civic.budgets.foureyes import request_off_list
-    from civic.core.audit import record
 
     require_staff(actor)
     if not normalise_document(document_number):
@@ -186,7 +188,7 @@ def verify_in_person(actor: User, document_number: str, district_id: int | None,
             if voter_for(user) is not None:
                 raise DomainError(_l("This account is already verified with another document."), "email")
             voter.user_id = user.id
-            record(actor, "voter.verified_in_person", subject_type="voter", subject_id=voter.id, now=now,
+            audit.record(actor, "voter.verified_in_person", subject_type="voter", subject_id=voter.id, now=now,
                    details={"account_linked": True, "new_voter": False})
         if user is not None:
             # Staff saw the document and the person: the account may now see and change the ballots
@@ -195,7 +197,7 @@ def verify_in_person(actor: User, document_number: str, district_id: int | None,
                                                                        Participation.inherited.is_(True))
                                         .values(inherited=False)).rowcount
             if handed:
-                record(actor, "voter.earlier_ballots_handed_over", subject_type="voter", subject_id=voter.id,
+                audit.record(actor, "voter.earlier_ballots_handed_over", subject_type="voter", subject_id=voter.id,
                        now=now, details={"participations": handed})
         db.session.flush()
         return voter
@@ -206,7 +208,7 @@ def verify_in_person(actor: User, document_number: str, district_id: int | None,
         return request_off_list(actor, digest, district_id, now, user)
     voter = _insert(Voter(document_hash=digest, user_id=user.id if user else None, district_id=listed.district_id,
                           method="in_person", verified_by_id=actor.id, verified_at=now), user)
-    record(actor, "voter.verified_in_person", subject_type="voter", subject_id=voter.id, now=now,
+    audit.record(actor, "voter.verified_in_person", subject_type="voter", subject_id=voter.id, now=now,
            details={"account_linked": user is not None, "new_voter": True})
     return voter
 

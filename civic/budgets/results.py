@@ -19,6 +19,7 @@ from civic.budgets import counting, sealing
 from civic.budgets.models import (AGE_BANDS, GENDERS, Ballot, BallotChoice, Budget, Participation, ResultPublication,
                                   SealedBallot, Voter)
 from civic.budgets.services import require_staff
+from civic.core import audit
 from civic.core.errors import DomainError
 from civic.extensions import db
 from civic.notifications.services import notify_followers
@@ -83,7 +84,9 @@ def close_voting(actor: User | None, budget: Budget, now: datetime) -> None:
         raise DomainError(_l("Only a vote that has opened can be closed."))
     budget.closed_at = now
     db.session.flush()
-    unseal_ballots(budget)
+    counted = unseal_ballots(budget)
+    audit.record(actor, "budget.closed", subject_type="budget", subject_id=budget.id, now=now,
+                 details={"counted": counted})
 
 
 def unseal_ballots(budget: Budget) -> int:
@@ -138,6 +141,9 @@ def publish(actor: User | None, budget: Budget, now: datetime) -> ResultPublicat
         ballots_file=text, ballots_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
     db.session.add(publication)
     db.session.flush()
+    audit.record(actor, "budget.published", subject_type="budget", subject_id=budget.id, now=now,
+                 details={"rule": tally.rule, "voters": publication.voters,
+                          "file_sha256": publication.ballots_sha256})
     # Followers of the process hear that the results are out (notifications area).
     notify_followers("process", budget.process_id, "results_published",
                      params={"titles": budget.titles, "original": budget.original_language},

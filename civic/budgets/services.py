@@ -10,9 +10,11 @@ from civic.core.messages import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from civic.accounts.models import User
+from civic.budgets import audit as _audit_labels  # noqa: F401  (registers this area's audit actions)
 from civic.budgets.models import (BALLOT_KINDS, COUNTING_RULES, EQUAL_SHARES_KINDS, Budget, Participation, Project,
                                   project_proposal)
 from civic.city.models import District
+from civic.core import audit
 from civic.core.errors import DomainError, NotAllowed
 from civic.core.inputs import MAX_COUNT, MAX_MONEY
 from civic.core.sanitize import clean_rich_text
@@ -141,6 +143,7 @@ def save_budget(actor: User | None, process: Process, budget: Budget | None, dat
     if data.district_id is not None and db.session.get(District, data.district_id) is None:
         raise DomainError(_l("Choose a district from the list."), "district")
     rule_fields = _rule_fields(data)
+    before = audit.snapshot(budget)
     if budget is None:
         budget = Budget(process=process, original_language=language, created_at=now)
         db.session.add(budget)
@@ -161,6 +164,8 @@ def save_budget(actor: User | None, process: Process, budget: Budget | None, dat
         setattr(budget, name, value)
     budget.district_id, budget.opens_at, budget.closes_at = data.district_id, data.opens_at, data.closes_at
     db.session.flush()
+    audit.record(actor, "budget.saved", subject_type="budget", subject_id=budget.id, now=now,
+                 details={"language": language, "changed": audit.changed_since(before, budget)})
     return budget
 
 
@@ -212,6 +217,7 @@ def save_project(actor: User | None, budget: Budget, project: Project | None, da
     if data.photo and not data.photo_alt.strip():
         raise DomainError(_l("Describe the photo for people who cannot see it."), "photo_alt")
     proposals = _proposals(budget, data.proposal_ids)
+    before = audit.snapshot(project)
     if project is None:
         position = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Project.position), 0))
                                      .where(Project.budget_id == budget.id)) + 1
@@ -232,12 +238,17 @@ def save_project(actor: User | None, budget: Budget, project: Project | None, da
     elif project.photo_type and data.photo_alt.strip():
         project.photo_alt = data.photo_alt.strip()
     db.session.flush()
+    audit.record(actor, "project.saved", subject_type="project", subject_id=project.id, now=now,
+                 details={"budget_id": budget.id, "language": language,
+                          "changed": audit.changed_since(before, project, ignore=("photo",))})
     return project
 
 
 def delete_project(actor: User | None, project: Project, now: datetime) -> None:
     require_staff(actor)
     _check_open_for_projects(project.budget, now)
+    audit.record(actor, "project.removed", subject_type="project", subject_id=project.id, now=now,
+                 details={"budget_id": project.budget_id, "cost": project.cost})
     db.session.delete(project)
     db.session.flush()
 

@@ -272,3 +272,20 @@ def test_closing_refuses_when_a_sealed_ballot_is_missing(ctx, db, make_budget, m
     db.session.execute(sa.delete(SealedBallot).where(SealedBallot.budget_id == budget.id))
     with pytest.raises(DomainError, match="does not match the number of voters"):
         results.close_voting(make_user("staff"), budget, utcnow())
+
+
+def test_staff_actions_on_budgets_are_on_the_audit_trail(ctx, db, make_budget, make_voter, make_user):
+    from civic.core.audit import AuditEntry
+
+    budget = make_budget()  # one budget saved and four projects, by the factory's staff member
+    staff = make_user("staff")
+    eligibility.import_list(staff, b"document_number,district\nAUD-1,\nAUD-2,Atlantis\n", utcnow())
+    voting.cast_ballot(make_voter().id, budget.id, {budget.projects[0].id: 1}, utcnow())
+    results.close_voting(staff, budget, utcnow())
+    results.publish(staff, budget, utcnow())
+    db.session.commit()
+    actions = [a for (a,) in db.session.execute(sa.select(AuditEntry.action).order_by(AuditEntry.id))]
+    assert actions == ["budget.saved", *["project.saved"] * 4, "eligibility.imported", "budget.closed",
+                       "budget.published"]
+    imported = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "eligibility.imported")).one()
+    assert imported.details == {"added": 1, "updated": 0, "rejected": 1} and imported.actor_id == staff.id
