@@ -76,7 +76,7 @@ def no_store_for_personal_pages(response):
         return response
     if (current_user.is_authenticated or g.get("civic_arrived_signed_in")
             or "_user_id" in session or "_remember" in session):
-        response.headers["Cache-Control"] = "no-store"
+        response.headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
     return response
 
