@@ -70,10 +70,10 @@ def no_store_for_personal_pages(response):
     """Pages rendered for someone signed in must never be kept by a browser or proxy cache.
 
     The same goes for a response that signs someone in or out (its cookie carries the account).
-    Anonymous public pages are left as they are, cacheable.
+    Anonymous public pages, and responses a view marked `public`, are left as they are, cacheable.
     """
-    if request.endpoint == "static":
-        return response
+    if request.endpoint == "static" or response.cache_control.public:
+        return response  # the view declared the content the same for everyone (a public photo)
     if (current_user.is_authenticated or g.get("civic_arrived_signed_in")
             or "_user_id" in session or "_remember" in session):
         response.headers["Cache-Control"] = "private, no-store"
