@@ -120,12 +120,12 @@ def upgrade():
     if bind.dialect.name == "postgresql":
         op.execute("CREATE FUNCTION sealed_ballot_open_vote() RETURNS trigger AS $$ BEGIN "
                    "IF (SELECT closed_at FROM budget WHERE id = NEW.budget_id) IS NOT NULL THEN "
-                   f"RAISE EXCEPTION '{_CLOSED}'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql")
+                   f"RAISE EXCEPTION '{_CLOSED}' USING ERRCODE = '23514'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql")
         op.execute("CREATE TRIGGER sealed_ballot_open_vote BEFORE INSERT OR UPDATE ON sealed_ballot "
                    "FOR EACH ROW EXECUTE FUNCTION sealed_ballot_open_vote()")
         op.execute("CREATE FUNCTION ballot_closed_vote() RETURNS trigger AS $$ BEGIN "
                    "IF (SELECT closed_at FROM budget WHERE id = NEW.budget_id) IS NULL THEN "
-                   f"RAISE EXCEPTION '{_OPEN}'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql")
+                   f"RAISE EXCEPTION '{_OPEN}' USING ERRCODE = '23514'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql")
         op.execute("CREATE TRIGGER ballot_closed_vote BEFORE INSERT OR UPDATE ON ballot "
                    "FOR EACH ROW EXECUTE FUNCTION ballot_closed_vote()")
         op.execute("CREATE FUNCTION project_without_votes() RETURNS trigger AS $$ BEGIN "

@@ -66,6 +66,8 @@ def live_server(request, tmp_path_factory):
         load_demo(DEMO_PASSWORD)
         _db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Links in e-mails come only from the configured address: here, this server's.
+    app.config["CIVIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield type("LiveServer", (), {"url": f"http://127.0.0.1:{server.server_port}", "app": app})
