@@ -40,8 +40,10 @@ def create_admin_command(email: str, display_name: str, password: str) -> None:
 @main.command("demo")
 @click.option("--password", help="Password for every demo account (generated when omitted).")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has a city.")
+@click.option("--scale", type=click.Choice(["full", "small"]), is_flag=False, flag_value="full", default=None,
+              help="Also build the city at scale (civic/scale.py; bench/city.py sets every size).")
 @with_appcontext
-def demo_command(password: str | None, if_empty: bool) -> None:
+def demo_command(password: str | None, if_empty: bool, scale: str | None) -> None:
     """Load the demo city: its districts and one account of each role."""
     from civic.city.services import current_city
     from civic.demo import load_demo
@@ -57,6 +59,16 @@ def demo_command(password: str | None, if_empty: bool) -> None:
     for role, email in accounts:
         click.echo(f"  {role:<10} {email}")
     click.echo(f"  password   {password}")
+    if scale:
+        from civic import scale as city_at_scale
+
+        sizes = city_at_scale.FULL if scale == "full" else city_at_scale.SMALL
+        try:
+            report = city_at_scale.build_city(sizes, password, echo=click.echo)
+        except city_at_scale.ScaleError as error:
+            raise click.ClickException(str(error)) from error
+        for line in city_at_scale.describe(sizes, report, password):
+            click.echo(line)
 
 
 @main.group()

@@ -35,7 +35,7 @@ from civic.comments.models import Comment, CommentThread
 from civic.core.db import utcnow
 from civic.core.sanitize import clean_rich_text
 from civic.extensions import db
-from civic.plans.models import DIMENSIONS, GOAL_THREAD_KIND, Goal, GoalRevision, Plan
+from civic.plans.models import DIMENSIONS, Goal, GoalRevision, Plan
 from civic.processes.models import Process, ProcessPhase
 from civic.proposals.models import PROPOSAL_THREAD_KIND, Proposal, Support
 
@@ -283,7 +283,7 @@ def build_city(sizes: Sizes, password: str, *, seed: int = 2027, pabulib_dir: st
         if sizes.supports > len(open_ranked) * len(user_ids) // 2:
             raise ScaleError(f"{sizes.supports:,} supports do not fit {len(open_ranked):,} supportable proposals "
                              f"and {len(user_ids):,} accounts.")
-        cumulative = list(itertools.accumulate(_zipf_weights(len(open_ranked), 0.9)))
+        cumulative = list(itertools.accumulate(_zipf_weights(len(open_ranked), 0.8)))
         pairs: set[tuple[int, int]] = set()
         for _round in range(100):
             missing = sizes.supports - len(pairs)
@@ -400,8 +400,8 @@ def build_city(sizes: Sizes, password: str, *, seed: int = 2027, pabulib_dir: st
         path = Path(directory) / sizes.election if directory else None
         if path is None or not path.is_file():
             report.election_skipped = (
-                f"skipped: CIVIC_PABULIB_DIR is not set, so {sizes.election} cannot be imported" if not directory
-                else f"skipped: {sizes.election} is not in CIVIC_PABULIB_DIR ({directory})")
+                f"not imported: CIVIC_PABULIB_DIR is not set, so {sizes.election} cannot be found" if not directory
+                else f"not imported: {sizes.election} is not in CIVIC_PABULIB_DIR ({directory})")
             return report.election_skipped
         budget, ballots = pbio.import_file(path, now)
         db.session.flush()
