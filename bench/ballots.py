@@ -121,15 +121,16 @@ def close_at_scale(app, count: int, backend: str) -> None:
         db.session.add(budget)
         db.session.flush()
         project_ids = [p.id for p in budget.projects]
-        first = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Voter.id), 0))) + 1
-        db.session.execute(sa.insert(Voter), [{"id": first + n, "document_hash": f"scale-{n}", "method": "list",
-                                               "verified_at": now} for n in range(count)])
+        db.session.execute(sa.insert(Voter), [{"document_hash": f"scale-{n}", "method": "list", "verified_at": now}
+                                              for n in range(count)])
+        ids = list(db.session.scalars(sa.select(Voter.id).where(Voter.document_hash.like("scale-%"))
+                                      .order_by(Voter.id)))
         db.session.execute(sa.insert(Participation), [
-            {"budget_id": budget.id, "voter_id": first + n, "receipt": f"R{n}", "first_voted_at": now,
-             "changed_at": now} for n in range(count)])
+            {"budget_id": budget.id, "voter_id": voter_id, "receipt": f"R{n}", "first_voted_at": now,
+             "changed_at": now} for n, voter_id in enumerate(ids)])
         rows = []
-        for n in range(count):
-            key = voting.voter_key(first + n, budget.id)
+        for n, voter_id in enumerate(ids):
+            key = voting.voter_key(voter_id, budget.id)
             choices = {project_ids[(n + k) % 30]: 1 for k in range(1 + n % 5)}
             rows.append({"budget_id": budget.id, "voter_key": key,
                          "sealed": sealing.seal(sealing.ballot_context(budget.id, key), choices, 30)})
