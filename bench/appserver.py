@@ -104,13 +104,18 @@ class Server:
         return env
 
     def start(self) -> None:
+        # Stopped with SIGTERM (timeout, kill), still stop gunicorn: `finally` blocks run on SystemExit.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         handle, name = tempfile.mkstemp(prefix="civic-gunicorn-", suffix=".log")
         os.close(handle)
         self.log_path = Path(name)
         gunicorn = Path(sys.executable).with_name("gunicorn")
         command = [str(gunicorn) if gunicorn.exists() else sys.executable, *([] if gunicorn.exists() else
                    ["-m", "gunicorn"]), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
-                   "--chdir", str(ROOT), "--error-logfile", str(self.log_path), "--timeout", "60", "wsgi:app"]
+                   "--chdir", str(ROOT), "--error-logfile", str(self.log_path), "--timeout", "60",
+                   # gunicorn 27's control socket is one path per user (~/.gunicorn/gunicorn.ctl): two servers on
+                   # one machine would share it. Nothing here uses it.
+                   "--no-control-socket", "wsgi:app"]
         self.process = subprocess.Popen(command, env=self.environment(), cwd=ROOT, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
@@ -186,6 +191,16 @@ def process_cpu(pid: int, children: bool = False) -> float:
     fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "; fields[0] is the state (field 3)
     first = 13 if children else 11  # utime, stime = fields 14, 15; cutime, cstime = 16, 17
     return (int(fields[first]) + int(fields[first + 1])) / _TICK
+
+
+def process_age(pid: int) -> float:
+    """Seconds since the process started (0 if it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except OSError:
+        return 0.0
+    return uptime - int(stat[stat.rindex(")") + 2:].split()[19]) / _TICK  # field 22: starttime
 
 
 def postgres_backends(database: str) -> dict[int, float]:
