@@ -6,7 +6,8 @@ served the production way (as bench/http.py), then checked in the database. Prin
         [--synthetic N] [--clients 32] [--workers 4] [--fault [--kill-every 0.5]] [--json]
 
 A new open budget is made with the election's projects and ballot rule; one account and verified voter per
-ballot is made beforehand with bulk inserts (one shared password hash), reused from run to run. Each client
+ballot is made beforehand with bulk inserts (one shared password hash), reused from run to run, unless the
+database holds enough verified voters of a city built by bench/city.py (then those are used). Each client
 thread, for each of its ballots: signs in through the real form, GETs the ballot page, POSTs the ballot with
 its CSRF token. A 303 to /voted is an acknowledged ballot. Ballots the rule refuses are replayed too and must
 be refused (422). Then the database is checked: one participation and one sealed ballot (opened with the
@@ -103,6 +104,26 @@ def make_budget(app, settings: dict, projects: list[dict], title: str) -> tuple[
         return budget.id, {p.external_id: p.id for p in budget.projects}
 
 
+def scale_city_voters(count: int, password: str | None) -> list[tuple[int, int, str]] | None:
+    """The verified voters of a city built by bench/city.py (user<n>@scale.example), if it has `count` of them."""
+    import sqlalchemy as sa
+
+    from civic.accounts.models import User
+    from civic.budgets.models import Voter
+    from civic.extensions import db
+
+    try:
+        from civic.scale import EMAIL_DOMAIN
+    except ImportError:
+        return None
+    rows = db.session.execute(sa.select(User.id, Voter.id, User.email).join(Voter, Voter.user_id == User.id)
+                              .where(User.email.like(f"user%@{EMAIL_DOMAIN}"), User.deleted_at.is_(None))
+                              .order_by(User.id).limit(count)).all()
+    if len(rows) < count or password is None:
+        return None
+    return [tuple(row) for row in rows]
+
+
 def expected_valid(app, budget_id: int, ballots: list[dict[int, int]]) -> list[bool]:
     """Which ballots the budget's rule accepts (the server must acknowledge those and refuse the rest)."""
     from civic.budgets import rules
@@ -125,8 +146,8 @@ def form_fields(kind: str, choices: dict[int, int]) -> dict:
 
 class Replay:
     def __init__(self, base: str, budget_id: int, kind: str, voters: list[tuple[int, int, str]],
-                 ballots: list[dict[int, int]]):
-        self.base, self.budget_id, self.kind = base, budget_id, kind
+                 ballots: list[dict[int, int]], password: str):
+        self.base, self.budget_id, self.kind, self.password = base, budget_id, kind, password
         self.voters, self.ballots = voters, ballots
         self.outcome: list[str | None] = [None] * len(ballots)  # "acknowledged", "refused <status>", "failed: ..."
         self.post_ms: list[float] = []
@@ -155,7 +176,7 @@ class Replay:
         return result
 
     def _sign_in(self, email: str) -> dict[str, str]:
-        return self._timed("sign-in", lambda: appserver.sign_in(self.base, email, appserver.BENCH_PASSWORD))
+        return self._timed("sign-in", lambda: appserver.sign_in(self.base, email, self.password))
 
     def one(self, index: int) -> None:
         _, _, email = self.voters[index]
@@ -280,6 +301,9 @@ def main() -> None:
     parser.add_argument("--kill-every", type=float, default=0.5, help="seconds between kills with --fault")
     parser.add_argument("--min-age", type=float, default=3.0,
                         help="with --fault, kill only workers up for at least this many seconds (default 3)")
+    parser.add_argument("--password", default="scale-city-password",
+                        help="password of bench/city.py's accounts, used when the database has enough of its verified "
+                             "voters (default: bench/city.py's default)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--sqlite", action="store_true", help="allow a SQLite DATABASE_URL")
     args = parser.parse_args()
@@ -302,7 +326,10 @@ def main() -> None:
 
     started = time.perf_counter()
     with app.app_context():
-        voters = appserver.bench_accounts(len(ballots), "bench-voter")
+        voters, password, origin = scale_city_voters(len(ballots), args.password), args.password, "bench/city.py's"
+        if voters is None:
+            voters, password = appserver.bench_accounts(len(ballots), "bench-voter"), appserver.BENCH_PASSWORD
+            origin = "bench"
         staff_id = appserver.bench_accounts(1, "bench-staff")[0][0]
         db.session.execute(sa.update(User).where(User.id == staff_id).values(role="staff"))
         db.session.commit()
@@ -319,8 +346,9 @@ def main() -> None:
             "signs in once (again only after a request got no answer); all from 127.0.0.1 (X-Forwarded-For)")
         log(f"election: {description}; budget {budget_id} ({settings['ballot_kind']}), "
             f"{sum(valid)} ballots the rule accepts, {len(valid) - sum(valid)} it refuses")
-        log(f"voters: {len(voters)} accounts bench-voter-N@bench.example.org, verified, ready in {accounts_s:.1f} s")
-        replay = Replay(server.base, budget_id, settings["ballot_kind"], voters, ballots)
+        log(f"voters: {len(voters)} distinct {origin} accounts ({voters[0][2]} ...), verified voters, ready in "
+            f"{accounts_s:.1f} s")
+        replay = Replay(server.base, budget_id, settings["ballot_kind"], voters, ballots, password)
         threads = [threading.Thread(target=replay.worker) for _ in range(args.clients)]
         stop = threading.Event()
         chaos = threading.Thread(target=killer, args=(server, args.kill_every, args.min_age, stop, kills)) if args.fault else None
