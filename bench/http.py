@@ -28,7 +28,6 @@ else:
     import argparse
     import gzip
     import json
-    import os
     import shutil
     import subprocess
     import sys
@@ -75,7 +74,7 @@ def discover(app) -> tuple[dict[str, str], dict[str, str]]:
             notes["proposal-median"] = f"{median.comments} comments (the median)"
             word = max((w.strip(".,:;!?()\"'") for w in busiest.title.split()), key=len)
             pages["search"] = f"/proposals/?q={word}"
-            notes["search"] = f"a word of the busiest proposal's title"
+            notes["search"] = "a word of the busiest proposal's title"
         plan = db.session.scalars(sa.select(Plan).order_by(Plan.id)).first()
         if plan is not None:
             pages["plan"] = f"/plans/{plan.id}"

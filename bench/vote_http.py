@@ -26,7 +26,6 @@ import json
 import os
 import random
 import signal
-import statistics
 import sys
 import threading
 import time
