@@ -1,7 +1,7 @@
 """Counting speed on large real elections: reading the Pabulib file and tallying it with civic.budgets, and,
 when pabutools is installed, the same rule in pabutools. Prints figures; asserts nothing.
 
-    .venv/bin/python bench/tally.py [--repeat 3] [--no-pabutools] [--data /work/shared/pabulib]
+    .venv/bin/python bench/tally.py [--repeat 3] [--no-pabutools] [--data DIR]   (default: $CIVIC_PABULIB_DIR)
 
 "parse" is reading the file and building the ballots; "tally" is the best of --repeat runs of
 civic.budgets.counting.tally. pabutools runs once (it is slow), with its own parser and rules:
@@ -30,8 +30,7 @@ ELECTIONS = [  # file, rule (None: the rule the file names)
 
 
 def _default_data() -> Path:
-    beside = Path(__file__).resolve().parents[2] / "shared" / "pabulib"
-    return Path(os.environ.get("CIVIC_PABULIB_DIR") or (beside if beside.is_dir() else "/work/shared/pabulib"))
+    return Path(os.environ.get("CIVIC_PABULIB_DIR") or "CIVIC_PABULIB_DIR-is-not-set")
 
 
 def main() -> None:
