@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -29,8 +30,13 @@ class SealBroken(Exception):
 
 
 def _key() -> bytes:
-    secret = current_app.config["VOTING_KEY"].encode()
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"civic ballot seal v1").derive(secret)
+    return _derive(current_app.config["VOTING_KEY"])
+
+
+@lru_cache(maxsize=4)
+def _derive(secret: str) -> bytes:
+    # Once per key, not once per ballot: closing a city's vote opens tens of thousands.
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"civic ballot seal v1").derive(secret.encode())
 
 
 def padded_size(project_count: int) -> int:
